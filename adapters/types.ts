@@ -1,0 +1,91 @@
+// The two small interfaces every adapter implements. The core (src/) depends on these and on
+// the registry only; which concrete adapter runs is chosen by the mapping file's `type`.
+import type { Readable } from 'node:stream';
+import type { z } from 'zod';
+
+/** What an adapter may use from the run: where to log, where relative paths start. */
+export interface AdapterContext {
+  /** Folder of the mapping file: relative paths in the options are resolved against it. */
+  baseDir: string;
+  log: {
+    debug(obj: object, msg?: string): void;
+    info(obj: object, msg?: string): void;
+    warn(obj: object, msg?: string): void;
+  };
+}
+
+/** One row returned by the mapping file's query, keyed by column name. */
+export type SourceRow = Record<string, unknown>;
+
+/** The bindings a look-up query receives for one batch. */
+export interface LookupBatch {
+  /** The entries' document numbers as Clearnox spells them (deduplicated). */
+  documentNumbers: string[];
+  /** The same numbers after the mapping file's normalisation (deduplicated). */
+  normalizedNumbers: string[];
+}
+
+/** A company's accounting database, read-only. */
+export interface DatabaseSource {
+  /** Largest number of values one batch may bind on this database (parameter limits). */
+  readonly maxBatchSize: number;
+  /** Runs the mapping file's query once for the whole batch. */
+  lookup(batch: LookupBatch): Promise<SourceRow[]>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseAdapter<Options = unknown> {
+  readonly type: string;
+  readonly description: string;
+  /** Options of `source` besides `type` and `query`, validated before `open`. */
+  readonly optionsSchema: z.ZodType<Options>;
+  open(options: Options, query: SourceQuery, ctx: AdapterContext): Promise<DatabaseSource>;
+}
+
+/** The mapping file's query: raw SQL with named bindings `:documentNumbers` / `:normalizedNumbers`. */
+export interface SourceQuery {
+  sql: string;
+}
+
+/** Why a document could not be read; the report tells these apart. */
+export type DocumentErrorKind =
+  | 'not_found'
+  | 'permission_denied'
+  | 'outside_root'
+  | 'connection_lost'
+  | 'unreadable';
+
+export class DocumentError extends Error {
+  constructor(
+    readonly kind: DocumentErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DocumentError';
+  }
+}
+
+export interface DocumentInfo {
+  /** Size in bytes as the store reports it. */
+  size: number;
+}
+
+/** Where the PDFs are. Paths are store-relative, written with `/` or `\`. */
+export interface DocumentStore {
+  /** Human description of the root, for messages (never holds a secret). */
+  readonly description: string;
+  /** Size of a document; throws DocumentError. */
+  stat(path: string): Promise<DocumentInfo>;
+  /** A stream of the document's bytes, opened only when called; throws DocumentError. */
+  open(path: string): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+export interface DocumentStoreAdapter<Options = unknown> {
+  readonly type: string;
+  readonly description: string;
+  /** Options of `documents` besides `type`, validated before `open`. */
+  readonly optionsSchema: z.ZodType<Options>;
+  open(options: Options, ctx: AdapterContext): Promise<DocumentStore>;
+}

@@ -1,0 +1,144 @@
+// The mapping file's schema. Source and document-store sections are unions built from the
+// adapters' own option schemas, so a new adapter brings its keys to validation and to the
+// published JSON Schema without touching this file.
+import { z } from 'zod';
+import type { DatabaseAdapter, DocumentStoreAdapter } from '../../adapters/types.js';
+import { LIMITS } from '../clearnox/contract.js';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
+
+export const ClearnoxSectionSchema = z
+  .object({
+    baseUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.clearnox.com' }),
+    clientId: z.string().min(1).describe('Client id of the Clearnox connector (Configure > Connector Configuration).'),
+    clientSecret: z
+      .string()
+      .min(1)
+      .describe('Client secret: a reference such as ${env:CLEARNOX_CLIENT_SECRET} or ${file:C:\\secrets\\clearnox.txt}, never the secret itself.'),
+    companyCode: z.string().min(1).optional().describe('Only the entries of this company (ledger).'),
+    dateFrom: isoDate.optional().describe('Only entries dated on or after this day (YYYY-MM-DD).'),
+    dateTo: isoDate.optional().describe('Only entries dated on or before this day (YYYY-MM-DD).'),
+    pageSize: z.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeMax)
+      .describe('Entries asked for per page; the largest the API allows by default.'),
+    timeoutSeconds: z.number().positive().default(120).describe('Time allowed for one HTTP call (an archive upload included).'),
+  })
+  .strict();
+
+/** Keys of `source` that every database adapter shares; the adapter adds its connection keys. */
+export const SourceCommonShape = {
+  query: z
+    .string()
+    .min(1)
+    .describe(
+      'One SELECT (or WITH) returning one row per document. Bind the batch with :documentNumbers (numbers as Clearnox spells them) or :normalizedNumbers (after `match`), e.g. WHERE piece IN (:documentNumbers).',
+    ),
+  documentNumberColumn: z.string().min(1).default('documentNumber').describe('Column of the query holding the document number.'),
+  pathColumn: z.string().min(1).optional().describe('Column holding the PDF path, relative to the document store root.'),
+  pathTemplate: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PDF path built from the row, e.g. "{{year}}/{{documentNumber}}.pdf" (used when pathColumn is not given).'),
+  batchSize: z.number().int().min(1).max(10_000).optional().describe('Document numbers per query; capped by the database parameter limit.'),
+};
+
+export const MatchSectionSchema = z
+  .object({
+    trim: z.boolean().default(true).describe('Remove spaces at both ends.'),
+    ignoreCase: z.boolean().default(true).describe('Compare without case: "fa-12" = "FA-12".'),
+    removeInnerSpaces: z.boolean().default(true).describe('Remove every space inside: "FA 12" = "FA12".'),
+    ignoreLeadingZeros: z.boolean().default(false).describe('Drop leading zeros of every digit run: "FA-00012" = "FA-12".'),
+    pattern: z
+      .string()
+      .optional()
+      .describe('Regular expression; when it matches, only its first capture group (or the group named "number") is compared.'),
+  })
+  .strict();
+
+export const UploadSectionSchema = z
+  .object({
+    maxArchiveMiB: z.number().positive().max(LIMITS.archiveBytes / (1024 * 1024)).default(50).describe('Size of one archive sent, in MiB (API limit: 100).'),
+    maxDocumentsPerArchive: z.number().int().min(1).max(LIMITS.archiveDocuments).default(500).describe('Documents in one archive (API limit: 1000).'),
+    maxDocumentMiB: z.number().positive().max(LIMITS.documentBytes / (1024 * 1024)).default(20).describe('Largest PDF sent, in MiB (API limit: 20).'),
+    dryRun: z.boolean().default(false).describe('Find and check the documents, send nothing.'),
+    workDir: z.string().min(1).optional().describe('Folder for the temporary archives (default: the system temporary folder).'),
+    pollTimeoutSeconds: z.number().positive().default(600).describe('How long to wait for Clearnox to process one archive.'),
+  })
+  .strict();
+
+export interface AdapterSets {
+  databases: DatabaseAdapter<any>[];
+  stores: DocumentStoreAdapter<any>[];
+}
+
+function unionOnType(members: z.ZodObject[], what: string): z.ZodType {
+  if (members.length === 0) throw new Error(`no ${what} adapter is registered`);
+  if (members.length === 1) return members[0]!;
+  return z.discriminatedUnion('type', members as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
+}
+
+function asObject(schema: z.ZodType, what: string): z.ZodObject {
+  if (!(schema instanceof z.ZodObject)) throw new Error(`${what}: optionsSchema must be a z.object`);
+  return schema;
+}
+
+export function buildMappingSchema(adapters: AdapterSets) {
+  const sources = adapters.databases.map((a) =>
+    asObject(a.optionsSchema, a.type)
+      .extend({ type: z.literal(a.type).describe(a.description), ...SourceCommonShape })
+      .strict()
+      .refine((s) => Boolean(s.pathColumn) !== Boolean(s.pathTemplate), {
+        message: 'give exactly one of pathColumn or pathTemplate',
+      }),
+  );
+  const stores = adapters.stores.map((a) =>
+    asObject(a.optionsSchema, a.type).extend({ type: z.literal(a.type).describe(a.description) }).strict(),
+  );
+  return z
+    .object({
+      version: z.literal(1).default(1).describe('Version of the mapping-file format.'),
+      clearnox: ClearnoxSectionSchema,
+      source: unionOnType(sources as unknown as z.ZodObject[], 'database'),
+      documents: unionOnType(stores, 'document store'),
+      match: MatchSectionSchema.default(MatchSectionSchema.parse({})),
+      upload: UploadSectionSchema.default(UploadSectionSchema.parse({})),
+    })
+    .strict();
+}
+
+export type ClearnoxSection = z.output<typeof ClearnoxSectionSchema>;
+export type MatchSection = z.output<typeof MatchSectionSchema>;
+export type UploadSection = z.output<typeof UploadSectionSchema>;
+
+export interface SourceSection {
+  type: string;
+  query: string;
+  documentNumberColumn: string;
+  pathColumn?: string;
+  pathTemplate?: string;
+  batchSize?: number;
+  [option: string]: unknown;
+}
+
+export interface DocumentsSection {
+  type: string;
+  [option: string]: unknown;
+}
+
+export interface Mapping {
+  version: 1;
+  clearnox: ClearnoxSection;
+  source: SourceSection;
+  documents: DocumentsSection;
+  match: MatchSection;
+  upload: UploadSection;
+}
+
+/** A loaded mapping file, with where it came from. */
+export interface LoadedMapping {
+  file: string;
+  baseDir: string;
+  mapping: Mapping;
+  /** Resolved secret values, so that logs and reports can mask them. */
+  secrets: string[];
+}
