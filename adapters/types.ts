@@ -89,3 +89,14 @@ export interface DocumentStoreAdapter<Options = unknown> {
   readonly optionsSchema: z.ZodType<Options>;
   open(options: Options, ctx: AdapterContext): Promise<DocumentStore>;
 }
+
+/**
+ * The adapter's options cannot work (a file that does not exist, a refused query): the mapping
+ * file must change, so the run ends as a configuration error rather than an outage.
+ */
+export class AdapterConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AdapterConfigError';
+  }
+}

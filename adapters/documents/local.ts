@@ -1,0 +1,83 @@
+import { createReadStream } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { AdapterConfigError, DocumentError, type DocumentStore, type DocumentStoreAdapter } from '../types.js';
+import { storeSegments } from './store-path.js';
+
+const LocalOptions = z
+  .object({
+    root: z.string().min(1).describe('Folder holding the PDFs: a local path or a UNC path (\\\\server\\share\\folder).'),
+  })
+  .strict();
+
+export const localAdapter: DocumentStoreAdapter<z.output<typeof LocalOptions>> = {
+  type: 'local',
+  description: 'A folder on this machine or a Windows share by UNC path.',
+  optionsSchema: LocalOptions,
+  async open(options, ctx) {
+    const configured = path.resolve(ctx.baseDir, options.root);
+    let root: string;
+    try {
+      root = await realpath(configured);
+      if (!(await stat(root)).isDirectory()) throw new Error('not a folder');
+    } catch {
+      throw new AdapterConfigError(`documents.root: the folder ${configured} does not exist or cannot be read by this account.`);
+    }
+    return new LocalStore(root);
+  },
+};
+
+class LocalStore implements DocumentStore {
+  constructor(private readonly root: string) {}
+
+  get description(): string {
+    return this.root;
+  }
+
+  async stat(p: string) {
+    const full = await this.resolve(p);
+    const info = await stat(full).catch((e: unknown) => {
+      throw fsError(e, p);
+    });
+    if (!info.isFile()) throw new DocumentError('unreadable', `"${p}" is not a file`);
+    return { size: info.size };
+  }
+
+  async open(p: string): Promise<Readable> {
+    const full = await this.resolve(p);
+    const stream = createReadStream(full);
+    // Surface open errors (permission, vanished file) before the caller starts piping.
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', (e) => reject(fsError(e, p)));
+    });
+    return stream;
+  }
+
+  async close(): Promise<void> {}
+
+  // A symlink inside the root may point anywhere; the real path must still be under the root.
+  private async resolve(p: string): Promise<string> {
+    const full = path.join(this.root, ...storeSegments(p));
+    const real = await realpath(full).catch((e: unknown) => {
+      throw fsError(e, p);
+    });
+    const rel = path.relative(this.root, real);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new DocumentError('outside_root', `"${p}" leads outside the store root through a link`);
+    }
+    return real;
+  }
+}
+
+function fsError(e: unknown, p: string): DocumentError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new DocumentError('not_found', `no file at "${p}"`, { cause: e });
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new DocumentError('permission_denied', `permission denied reading "${p}"`, { cause: e });
+  }
+  if (code === 'EISDIR') return new DocumentError('unreadable', `"${p}" is a folder, not a file`, { cause: e });
+  return new DocumentError('unreadable', `cannot read "${p}": ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}

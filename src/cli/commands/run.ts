@@ -1,0 +1,51 @@
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { createLogger } from '../../log.js';
+import { runSync } from '../../pipeline/run.js';
+import { summaryText, undelivered, writeReport, type RunReport } from '../../pipeline/report.js';
+import { clientFor, adapters, expandPath, loadConfig } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+
+interface RunArgs {
+  config: string;
+  dryRun?: boolean;
+  report?: string;
+  logFile?: string;
+  logLevel: string;
+}
+
+export function exitCodeFor(report: RunReport): number {
+  if (report.abort) return report.abort.kind === 'config' ? EXIT.USAGE : EXIT.ABORTED;
+  return undelivered(report.counts) > 0 ? EXIT.UNDELIVERED : EXIT.OK;
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run',
+  describe: 'Attach the PDFs of the entries that have no document in Clearnox',
+  builder: (y: Argv) =>
+    y
+      .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'Mapping file (YAML)' })
+      .option('dry-run', { type: 'boolean', describe: 'Find and check the documents, send nothing' })
+      .option('report', { type: 'string', describe: 'Write the JSON report here ({timestamp} gives one file per run)' })
+      .option('log-file', { type: 'string', describe: 'Append a JSON log here ({timestamp} allowed)' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Detail on the console' })
+      .example('$0 run --config C:\\clearnox\\acme.yaml --report C:\\clearnox\\reports\\run-{timestamp}.json', 'nightly run')
+      .example('$0 run --config acme.yaml --dry-run', 'see what would be sent') as unknown as Argv<RunArgs>,
+  handler: async (args: ArgumentsCamelCase<RunArgs>) => {
+    const log = createLogger({ level: args.logLevel, ...(args.logFile ? { file: expandPath(args.logFile) } : {}) });
+    const loaded = await loadConfig(args.config);
+    const report = await runSync({
+      loaded,
+      adapters,
+      api: clientFor(loaded, log),
+      log,
+      ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
+    });
+    process.stdout.write(summaryText(report) + '\n');
+    if (args.report) {
+      const file = expandPath(args.report);
+      await writeReport(file, report);
+      process.stdout.write(`Report: ${file}\n`);
+    }
+    process.exitCode = exitCodeFor(report);
+  },
+};

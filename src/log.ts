@@ -1,0 +1,57 @@
+// Two audiences: the person at the console reads short lines; the administrator who finds a
+// failed scheduled task reads the JSON log file. Both pass through `redact`.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino, { type Logger } from 'pino';
+import { redact } from './secrets.js';
+
+export type { Logger };
+
+export interface LogOptions {
+  level?: string;
+  /** JSON lines, one file per run is the caller's choice of name. */
+  file?: string;
+  /** Human lines on stderr; off for `--json` output and in tests. */
+  console?: boolean;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+function humanStream(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      try {
+        const line = JSON.parse(chunk.toString('utf8')) as { level: number; msg?: string };
+        const level = LEVEL_NAMES[line.level] ?? 'info';
+        const prefix = level === 'info' ? '' : `${level.toUpperCase()}: `;
+        if (line.msg) process.stderr.write(`${prefix}${line.msg}\n`);
+      } catch {
+        process.stderr.write(chunk);
+      }
+      done();
+    },
+  });
+}
+
+export function createLogger(opts: LogOptions = {}): Logger {
+  const level = opts.level ?? 'info';
+  const streams: pino.StreamEntry[] = [];
+  if (opts.console !== false) streams.push({ level: level as pino.Level, stream: humanStream() });
+  if (opts.file) {
+    mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
+    streams.push({ level: 'debug', stream: pino.destination({ dest: opts.file, sync: true, append: true }) });
+  }
+  if (streams.length === 0) return pino({ level: 'silent' });
+  return pino(
+    {
+      level: opts.file ? 'debug' : level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: (s) => redact(s) },
+    },
+    pino.multistream(streams),
+  );
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,11 @@
+import type { Entry, Import } from '../clearnox/contract.js';
+
+/** What the pipeline needs of Clearnox; ClearnoxClient provides it. */
+export interface ClearnoxApi {
+  listMissingEntries(
+    filters?: { companyCode?: string; dateFrom?: string; dateTo?: string },
+    opts?: { pageSize?: number; onPage?: (page: number, totalPages: number) => void },
+  ): Promise<Entry[]>;
+  uploadArchive(archivePath: string, idempotencyKey: string): Promise<{ importId: string; status: string }>;
+  waitForImport(importId: string, opts?: { timeoutMs?: number }): Promise<Import>;
+}

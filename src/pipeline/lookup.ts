@@ -1,0 +1,105 @@
+// One query per batch of numbers, never one per entry: a nightly run may hold tens of thousands
+// of entries, and the accounting database belongs to someone else.
+import type { DatabaseSource, SourceRow } from '../../adapters/types.js';
+import type { SourceSection } from '../mapping/schema.js';
+import type { DocumentGroup } from '../match/groups.js';
+import type { Normaliser } from '../match/normalise.js';
+import { TemplateError, renderPathTemplate } from '../match/path-template.js';
+
+export class SourceShapeError extends Error {}
+
+export interface SourceMatch {
+  /** Distinct document paths the source gave for this number. */
+  paths: string[];
+  /** Rows found for the number but with no path in them. */
+  rowsWithoutPath: number;
+}
+
+export const DEFAULT_BATCH_SIZE = 500;
+
+export function batchGroups(groups: DocumentGroup[], size: number): DocumentGroup[][] {
+  const batches: DocumentGroup[][] = [];
+  let current: DocumentGroup[] = [];
+  let bound = 0;
+  for (const group of groups) {
+    const cost = Math.max(1, group.spellings.length);
+    if (current.length > 0 && bound + cost > size) {
+      batches.push(current);
+      current = [];
+      bound = 0;
+    }
+    current.push(group);
+    bound += cost;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+export async function lookupDocuments(
+  source: DatabaseSource,
+  section: SourceSection,
+  groups: DocumentGroup[],
+  normalise: Normaliser,
+  onBatch?: (done: number, total: number) => void,
+): Promise<Map<string, SourceMatch>> {
+  const size = Math.min(section.batchSize ?? DEFAULT_BATCH_SIZE, source.maxBatchSize);
+  const batches = batchGroups(groups, size);
+  const found = new Map<string, SourceMatch>();
+  let done = 0;
+  for (const batch of batches) {
+    const wanted = new Set(batch.map((g) => g.key));
+    const rows = await source.lookup({
+      documentNumbers: [...new Set(batch.flatMap((g) => g.spellings))],
+      normalizedNumbers: [...wanted],
+    });
+    for (const row of rows) {
+      const key = normalise(numberOf(row, section.documentNumberColumn));
+      // A query may return more than it was asked (a LIKE, a join); only asked numbers count.
+      if (!wanted.has(key)) continue;
+      const match = found.get(key) ?? { paths: [], rowsWithoutPath: 0 };
+      found.set(key, match);
+      const p = pathOf(row, section);
+      if (p === null) match.rowsWithoutPath += 1;
+      else if (!match.paths.some((known) => samePath(known, p))) match.paths.push(p);
+    }
+    done += batch.length;
+    onBatch?.(done, groups.length);
+  }
+  return found;
+}
+
+function numberOf(row: SourceRow, column: string): string {
+  if (!(column in row)) {
+    throw new SourceShapeError(
+      `source.documentNumberColumn is "${column}", but the query returns no such column (it returns: ${Object.keys(row).join(', ')}). ` +
+        `Name the column in the query (… AS ${column}) or change documentNumberColumn.`,
+    );
+  }
+  const value = row[column];
+  return value === null || value === undefined ? '' : String(value);
+}
+
+function pathOf(row: SourceRow, section: SourceSection): string | null {
+  if (section.pathColumn) {
+    if (!(section.pathColumn in row)) {
+      throw new SourceShapeError(
+        `source.pathColumn is "${section.pathColumn}", but the query returns no such column (it returns: ${Object.keys(row).join(', ')}).`,
+      );
+    }
+    const value = row[section.pathColumn];
+    const text = value === null || value === undefined ? '' : String(value).trim();
+    return text === '' ? null : text;
+  }
+  try {
+    const text = renderPathTemplate(section.pathTemplate ?? '', row).trim();
+    return text === '' ? null : text;
+  } catch (e) {
+    if (e instanceof TemplateError) throw new SourceShapeError(e.message);
+    throw e;
+  }
+}
+
+// Two rows naming the same file with other separators are one file, not an ambiguity.
+function samePath(a: string, b: string): boolean {
+  return a.replace(/\\/g, '/') === b.replace(/\\/g, '/');
+}

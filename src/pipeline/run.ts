@@ -1,0 +1,308 @@
+// source -> match -> fetch -> pack -> upload -> report. Every missing entry ends with exactly one
+// result; a failing document only ever costs its own entries.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { AdapterContext, DatabaseSource, DocumentStore } from '../../adapters/types.js';
+import { DocumentError } from '../../adapters/types.js';
+import type { Entry, Import } from '../clearnox/contract.js';
+import type { Logger } from '../log.js';
+import type { AdapterSets, LoadedMapping } from '../mapping/schema.js';
+import { groupEntries, type DocumentGroup } from '../match/groups.js';
+import { makeNormaliser } from '../match/normalise.js';
+import type { ClearnoxApi } from './api.js';
+import { abortKind, messageOf, stopsTheRun } from './classify.js';
+import { InvalidDocumentError, openPdf, statDocument } from './document-check.js';
+import { FileNamer } from './file-names.js';
+import { lookupDocuments } from './lookup.js';
+import type { EntryResult, Outcome, ReasonCode } from './outcomes.js';
+import { packArchive, type PackItem } from './pack.js';
+import { planArchives } from './plan-archives.js';
+import { countResults, newRunId, type ArchiveReport, type RunReport } from './report.js';
+
+export interface RunOptions {
+  loaded: LoadedMapping;
+  adapters: AdapterSets;
+  api: ClearnoxApi;
+  log: Logger;
+  /** Overrides upload.dryRun of the mapping file. */
+  dryRun?: boolean;
+  /** Documents checked at once against the store. */
+  concurrency?: number;
+}
+
+const MiB = 1024 * 1024;
+
+class StageError extends Error {
+  constructor(
+    readonly stage: string,
+    readonly error: unknown,
+  ) {
+    super(messageOf(error));
+  }
+}
+
+async function stage<T>(name: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    throw new StageError(name, e);
+  }
+}
+
+export async function runSync(opts: RunOptions): Promise<RunReport> {
+  const { loaded, log } = opts;
+  const { mapping } = loaded;
+  const dryRun = opts.dryRun ?? mapping.upload.dryRun;
+  const startedAt = new Date().toISOString();
+  const runId = newRunId();
+  const results = new Map<string, EntryResult>();
+  const archives: ArchiveReport[] = [];
+  let entries: Entry[] = [];
+  let abort: RunReport['abort'];
+  let source: DatabaseSource | undefined;
+  let store: DocumentStore | undefined;
+  let workDir: string | undefined;
+  const ctx: AdapterContext = { baseDir: loaded.baseDir, log };
+
+  const settle = (entry: Entry, outcome: Outcome, reasonCode: ReasonCode, reason: string, extra: Partial<EntryResult> = {}) => {
+    results.set(entry.id, {
+      entryId: entry.id,
+      documentNumber: entry.documentNumber,
+      companyCode: entry.companyCode,
+      type: entry.type,
+      outcome,
+      reasonCode,
+      reason,
+      ...extra,
+    });
+  };
+  const settleGroup = (group: DocumentGroup, outcome: Outcome, reasonCode: ReasonCode, reason: string, extra: Partial<EntryResult> = {}) => {
+    for (const entry of group.entries) settle(entry, outcome, reasonCode, reason, extra);
+  };
+
+  try {
+    const { clearnox } = mapping;
+    log.info({ runId, dryRun, mappingFile: loaded.file }, `Run ${runId}${dryRun ? ' (dry run: nothing will be sent)' : ''}`);
+    entries = await stage('listing the missing entries in Clearnox', () =>
+      opts.api.listMissingEntries(
+        { companyCode: clearnox.companyCode, dateFrom: clearnox.dateFrom, dateTo: clearnox.dateTo },
+        {
+          pageSize: clearnox.pageSize,
+          onPage: (page, total) => log.debug({ page, total }, `Read page ${page} of ${total}`),
+        },
+      ),
+    );
+    log.info({ entries: entries.length }, `${entries.length} entries have no document in Clearnox.`);
+    if (entries.length === 0) return finish();
+
+    const normalise = makeNormaliser(mapping.match);
+    const groups = groupEntries(entries, normalise);
+    const dbAdapter = opts.adapters.databases.find((a) => a.type === mapping.source.type)!;
+    source = await stage('connecting to the accounting database', () =>
+      dbAdapter.open(dbAdapter.optionsSchema.parse(pick(mapping.source, dbAdapter)), { sql: mapping.source.query }, ctx),
+    );
+    const found = await stage('looking up the document numbers in the accounting database', () =>
+      lookupDocuments(source!, mapping.source, groups, normalise, (done, total) =>
+        log.debug({ done, total }, `Looked up ${done} of ${total} document numbers`),
+      ),
+    );
+
+    const candidates: { group: DocumentGroup; path: string }[] = [];
+    for (const group of groups) {
+      const match = found.get(group.key);
+      if (!match) {
+        settleGroup(group, 'not_found', 'no_row_in_source', 'no document with this number in the accounting database');
+      } else if (match.paths.length > 1) {
+        settleGroup(
+          group,
+          'ambiguous',
+          'several_files',
+          `the accounting database gives ${match.paths.length} different files for this number (${match.paths.slice(0, 3).join(', ')}); nothing was sent rather than guessing`,
+        );
+      } else if (match.paths.length === 0) {
+        settleGroup(group, 'file_missing', 'no_path_in_row', 'the accounting database has this document but no PDF path for it');
+      } else {
+        candidates.push({ group, path: match.paths[0]! });
+      }
+    }
+    log.info(
+      { matched: candidates.length, groups: groups.length },
+      `${candidates.length} of ${groups.length} document numbers found in the accounting database.`,
+    );
+    if (candidates.length === 0) return finish();
+
+    const storeAdapter = opts.adapters.stores.find((a) => a.type === mapping.documents.type)!;
+    store = await stage('opening the document store', () =>
+      storeAdapter.open(storeAdapter.optionsSchema.parse(pick(mapping.documents, storeAdapter)), ctx),
+    );
+    const maxDocumentBytes = Math.floor(mapping.upload.maxDocumentMiB * MiB);
+    const namer = new FileNamer();
+    const limit = pLimit(opts.concurrency ?? 8);
+    const items: PackItem[] = [];
+    await Promise.all(
+      candidates.map(({ group, path: docPath }) =>
+        limit(async () => {
+          try {
+            const size = await statDocument(store!, docPath, maxDocumentBytes);
+            items.push({
+              key: group.key,
+              documentNumber: group.documentNumber,
+              fileName: '',
+              path: docPath,
+              size,
+              entryIds: group.entries.map((e) => e.id),
+            });
+          } catch (e) {
+            settleDocumentFailure(group, docPath, e);
+          }
+        }),
+      ),
+    );
+    // Back in the entries' order, so that runs over the same data build the same archives.
+    const order = new Map(candidates.map((c, i) => [c.group.key, i]));
+    items.sort((a, b) => order.get(a.key)! - order.get(b.key)!);
+    for (const item of items) item.fileName = namer.next(item.documentNumber);
+    const byKey = new Map(candidates.map((c) => [c.group.key, c.group]));
+
+    if (dryRun) {
+      await Promise.all(
+        items.map((item) =>
+          limit(async () => {
+            const group = byKey.get(item.key)!;
+            try {
+              (await openPdf(store!, item.path, maxDocumentBytes)).destroy();
+              settleGroup(group, 'would_attach', 'checked', `would be sent as ${item.fileName}`, { path: item.path, fileName: item.fileName });
+            } catch (e) {
+              settleDocumentFailure(group, item.path, e);
+            }
+          }),
+        ),
+      );
+      return finish();
+    }
+
+    const plan = planArchives(items, { maxBytes: Math.floor(mapping.upload.maxArchiveMiB * MiB), maxDocuments: mapping.upload.maxDocumentsPerArchive }, (d) =>
+      metadataCost(d),
+    );
+    log.info({ archives: plan.length, documents: items.length }, `${items.length} documents to send in ${plan.length} archive(s).`);
+    workDir = await mkdtemp(path.join(mapping.upload.workDir ? path.resolve(loaded.baseDir, mapping.upload.workDir) : os.tmpdir(), 'clearnox-sync-'));
+
+    for (const [index, planned] of plan.entries()) {
+      const file = path.join(workDir, `archive-${String(index + 1).padStart(4, '0')}.zip`);
+      const packed = await stage('reading the documents', () => packArchive(planned, store!, { file, maxDocumentBytes }));
+      for (const { item, error } of packed.skipped) settleDocumentFailure(byKey.get(item.key)!, item.path, error);
+      if (packed.included.length === 0) continue;
+      const report: ArchiveReport = {
+        index: index + 1,
+        documents: packed.included.length,
+        bytes: packed.bytes,
+        sha256: packed.sha256,
+        status: 'not_sent',
+      };
+      archives.push(report);
+      // Same run, same bytes: the same key, so a repeated upload cannot import twice.
+      const idempotencyKey = `clearnox-sync-${runId}-${packed.sha256.slice(0, 32)}`;
+      try {
+        log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${report.documents} documents, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
+        const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey);
+        report.importId = accepted.importId;
+        const result = await opts.api.waitForImport(accepted.importId, { timeoutMs: mapping.upload.pollTimeoutSeconds * 1000 });
+        report.status = result.status === 'completed' ? 'completed' : 'failed';
+        if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
+        recordImport(result, packed.included, byKey);
+      } catch (e) {
+        report.status = 'error';
+        report.message = messageOf(e);
+        for (const item of packed.included) {
+          settleGroup(byKey.get(item.key)!, 'error', 'not_sent', `sending failed, the next run will send it again: ${messageOf(e)}`, {
+            path: item.path,
+            fileName: item.fileName,
+            ...(report.importId ? { importId: report.importId } : {}),
+          });
+        }
+        if (stopsTheRun(e)) throw new StageError('sending the documents to Clearnox', e);
+        log.error({ err: messageOf(e) }, `Archive ${report.index} failed: ${messageOf(e)}`);
+      } finally {
+        await rm(packed.file, { force: true });
+      }
+    }
+    return finish();
+  } catch (e) {
+    const stageName = e instanceof StageError ? e.stage : 'the run';
+    const error = e instanceof StageError ? e.error : e;
+    abort = { stage: stageName, kind: abortKind(error), message: messageOf(error) };
+    log.error({ stage: stageName, kind: abort.kind }, `Run aborted while ${stageName}: ${abort.message}`);
+    return finish();
+  } finally {
+    await source?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the database failed'));
+    await store?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the document store failed'));
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  }
+
+  function settleDocumentFailure(group: DocumentGroup, docPath: string, e: unknown): void {
+    const where = { path: docPath };
+    if (e instanceof InvalidDocumentError) {
+      settleGroup(group, 'invalid_document', e.reasonCode, `${e.message}; not sent`, where);
+    } else if (e instanceof DocumentError) {
+      if (e.kind === 'not_found') settleGroup(group, 'file_missing', 'file_not_found', e.message, where);
+      else if (e.kind === 'outside_root') settleGroup(group, 'invalid_document', 'outside_root', e.message, where);
+      else settleGroup(group, 'error', e.kind, e.message, where);
+    } else {
+      settleGroup(group, 'error', 'unreadable', messageOf(e), where);
+    }
+  }
+
+  function recordImport(result: Import, included: PackItem[], byKey: Map<string, DocumentGroup>): void {
+    const reported = new Map((result.documents ?? []).map((d) => [d.fileName, d]));
+    for (const item of included) {
+      const group = byKey.get(item.key)!;
+      const extra = { path: item.path, fileName: item.fileName, importId: result.importId };
+      const doc = reported.get(item.fileName);
+      if (result.status === 'failed') {
+        const code = result.error?.code ?? 'UNKNOWN';
+        settleGroup(group, 'error', 'import_failed', `Clearnox could not import the archive (${code}: ${result.error?.message ?? 'no detail'})`, extra);
+      } else if (!doc) {
+        settleGroup(group, 'error', 'import_failed', 'Clearnox did not report on this document', extra);
+      } else if (doc.status === 'attached') {
+        settleGroup(group, 'attached', 'attached', `attached as ${item.fileName}`, extra);
+      } else {
+        const code = doc.error?.code ?? 'UNKNOWN';
+        settleGroup(group, `rejected:${code}`, 'rejected_by_clearnox', `Clearnox refused the document: ${doc.error?.message ?? code}`, extra);
+      }
+    }
+  }
+
+  function finish(): RunReport {
+    for (const entry of entries) {
+      if (!results.has(entry.id)) settle(entry, 'error', 'not_sent', 'not handled: the run stopped before this entry');
+    }
+    const ordered = entries.map((e) => results.get(e.id)!);
+    const counts = countResults(ordered, archives.filter((a) => a.importId).length);
+    const failures = ordered.some((r) => !['attached', 'would_attach', 'not_found'].includes(r.outcome));
+    return {
+      runId,
+      tool: 'clearnox-sync',
+      mappingFile: loaded.file,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      dryRun,
+      status: abort ? 'aborted' : failures ? 'completed_with_failures' : 'completed',
+      ...(abort ? { abort } : {}),
+      counts,
+      archives,
+      entries: ordered,
+    };
+  }
+}
+
+// An adapter's options are the section's keys minus those the core owns.
+function pick(section: Record<string, unknown>, adapter: { optionsSchema: unknown }): Record<string, unknown> {
+  const shape = (adapter.optionsSchema as { shape?: Record<string, unknown> }).shape ?? {};
+  return Object.fromEntries(Object.entries(section).filter(([k]) => k in shape));
+}
+
+function metadataCost(d: PackItem): number {
+  return Buffer.byteLength(d.fileName) + Buffer.byteLength(d.documentNumber) + d.entryIds.reduce((n, id) => n + id.length + 4, 0) + 80;
+}
