@@ -1,5 +1,6 @@
 // Shared by every knex-backed database adapter: one query per batch with the numbers bound as
-// list parameters (knex expands `:name` bound to an array into `?, ?, ...`), never interpolated.
+// list parameters, never interpolated. knex does not expand an array bound to `:name`, so each
+// list is bound as a nested raw of `?, ?, ...` with its values.
 import knexFactory, { type Knex } from 'knex';
 import { AdapterConfigError, type DatabaseSource, type LookupBatch, type SourceQuery, type SourceRow } from '../types.js';
 import { readOnlyProblem } from './sql-guard.js';
@@ -19,9 +20,13 @@ export class KnexSource implements DatabaseSource {
   ) {}
 
   async lookup(batch: LookupBatch): Promise<SourceRow[]> {
-    const bindings = { documentNumbers: batch.documentNumbers, normalizedNumbers: batch.normalizedNumbers };
+    const bindings = { documentNumbers: this.list(batch.documentNumbers), normalizedNumbers: this.list(batch.normalizedNumbers) };
     const result: unknown = await this.db.raw(this.query.sql, bindings);
     return rowsOf(result);
+  }
+
+  private list(values: string[]): Knex.Raw {
+    return this.db.raw(values.map(() => '?').join(', '), values);
   }
 
   async close(): Promise<void> {
