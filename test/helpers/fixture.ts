@@ -1,0 +1,66 @@
+// A small customer set-up on disk: a SQLite ERP, a folder of PDFs and a mapping file.
+import Database from 'better-sqlite3';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fakePdf } from './pdf.js';
+
+export interface FixtureRow {
+  number: string;
+  /** Path stored in the ERP; null for no path. */
+  pdf: string | null;
+  /** File content written at `pdf` (under the root); undefined writes nothing. */
+  content?: Buffer | string;
+}
+
+export interface Fixture {
+  dir: string;
+  mappingPath: string;
+  secret: string;
+}
+
+export const FIXTURE_SECRET = 'fixture-secret-Zq81xv';
+
+export async function buildFixture(rows: FixtureRow[], opts: { baseUrl: string; clientId?: string; extraYaml?: string; upload?: string }): Promise<Fixture> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-fixture-'));
+  const root = path.join(dir, 'pdfs');
+  await mkdir(root, { recursive: true });
+  const db = new Database(path.join(dir, 'erp.sqlite'));
+  db.exec('CREATE TABLE invoices (number TEXT NOT NULL, pdf TEXT)');
+  const insert = db.prepare('INSERT INTO invoices VALUES (?, ?)');
+  for (const row of rows) {
+    insert.run(row.number, row.pdf);
+    if (row.pdf && row.content !== undefined) {
+      const file = path.join(root, ...row.pdf.split(/[\\/]/));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, row.content);
+    }
+  }
+  db.close();
+  const mappingPath = path.join(dir, 'mapping.yaml');
+  await writeFile(
+    mappingPath,
+    `version: 1
+clearnox:
+  baseUrl: ${opts.baseUrl}
+  clientId: ${opts.clientId ?? 'sandbox-client'}
+  clientSecret: \${env:CNX_TEST_SECRET}
+  pageSize: 7
+source:
+  type: sqlite
+  path: erp.sqlite
+  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE UPPER(REPLACE(number, ' ', '')) IN (:normalizedNumbers)
+  pathColumn: path
+documents:
+  type: local
+  root: pdfs
+upload:
+  maxDocumentsPerArchive: 4
+  pollTimeoutSeconds: 30
+${opts.upload ?? ''}${opts.extraYaml ?? ''}`,
+  );
+  process.env.CNX_TEST_SECRET = FIXTURE_SECRET;
+  return { dir, mappingPath, secret: FIXTURE_SECRET };
+}
+
+export const pdf = (label: string) => fakePdf(label);

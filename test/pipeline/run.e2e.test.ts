@@ -1,0 +1,200 @@
+// The whole `run` against SQLite + a folder + the sandbox, asserting through the sandbox's own
+// state that each attachable entry was attached exactly once and nothing else.
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { builtinAdapters } from '../../adapters/index.js';
+import { ClearnoxClient } from '../../src/clearnox/client.js';
+import type { Entry } from '../../src/clearnox/contract.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { loadMapping } from '../../src/mapping/load.js';
+import type { ClearnoxApi } from '../../src/pipeline/api.js';
+import { writeReport } from '../../src/pipeline/report.js';
+import { runSync } from '../../src/pipeline/run.js';
+import { exitCodeFor } from '../../src/cli/commands/run.js';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
+import { entry } from '../helpers/entries.js';
+import { FIXTURE_SECRET, buildFixture, pdf, type Fixture } from '../helpers/fixture.js';
+
+const adapters = builtinAdapters();
+let sandbox: SandboxHandle | undefined;
+let fixture: Fixture | undefined;
+
+afterEach(async () => {
+  await sandbox?.close();
+  if (fixture) await rm(fixture.dir, { recursive: true, force: true });
+  sandbox = undefined;
+  fixture = undefined;
+});
+
+const ENTRIES: Entry[] = [
+  entry('ent_01', 'FA-1'),
+  entry('ent_02', 'fa-1', { type: 'installment' }),
+  entry('ent_03', 'FA 2'),
+  entry('ent_04', 'FA-3'),
+  entry('ent_05', 'OD-9'),
+  entry('ent_06', 'FA-MISSING'),
+  entry('ent_07', 'FA-HTML'),
+  entry('ent_08', 'FA-DUP'),
+  entry('ent_09', 'FA-EMPTY'),
+  entry('ent_10', 'FA-OUT'),
+  entry('ent_11', 'FA-NOPATH'),
+  ...Array.from({ length: 10 }, (_, i) => entry(`ent_2${i}`, `FA-10${i}`)),
+];
+
+async function setUp(entries = ENTRIES, upload?: string) {
+  sandbox = await startSandbox({ entries, processingDelayMs: 10 });
+  fixture = await buildFixture(
+    [
+      { number: 'FA-1', pdf: '2024\\01\\FA-1.pdf', content: pdf('FA-1') },
+      { number: 'FA2', pdf: '2024/FA 2 été.pdf', content: pdf('FA-2') },
+      { number: 'FA-3', pdf: 'FA-3.pdf', content: pdf('FA-3') },
+      { number: 'FA-MISSING', pdf: 'nowhere/FA-MISSING.pdf' },
+      { number: 'FA-HTML', pdf: 'FA-HTML.pdf', content: '<html>503 Service Unavailable</html>' },
+      { number: 'FA-DUP', pdf: 'a/FA-DUP.pdf', content: pdf('a') },
+      { number: 'FA-DUP', pdf: 'b/FA-DUP.pdf', content: pdf('b') },
+      { number: 'FA-EMPTY', pdf: 'FA-EMPTY.pdf', content: '' },
+      { number: 'FA-OUT', pdf: '..\\..\\Windows\\win.ini' },
+      { number: 'FA-NOPATH', pdf: null },
+      ...Array.from({ length: 10 }, (_, i) => ({ number: `FA-10${i}`, pdf: `bulk/FA-10${i}.pdf`, content: pdf(`FA-10${i}`) })),
+    ],
+    { baseUrl: sandbox.url, ...(upload ? { upload } : {}) },
+  );
+  const loaded = await loadMapping(fixture.mappingPath, adapters);
+  const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
+  return { loaded, api, sandbox, fixture };
+}
+
+const attachable = ['ent_01', 'ent_02', 'ent_03', 'ent_04', ...Array.from({ length: 10 }, (_, i) => `ent_2${i}`)];
+
+function outcomes(report: { entries: { entryId: string; outcome: string }[] }): Record<string, string> {
+  return Object.fromEntries(report.entries.map((e) => [e.entryId, e.outcome]));
+}
+
+describe('run against SQLite + folder + sandbox', () => {
+  it('attaches every attachable entry exactly once, explains the others, and sends nothing the second time', async () => {
+    const { loaded, api } = await setUp();
+    const report = await runSync({ loaded, adapters, api, log: silentLogger });
+
+    expect(report.status).toBe('completed_with_failures');
+    expect(outcomes(report)).toEqual({
+      ...Object.fromEntries(attachable.map((id) => [id, 'attached'])),
+      ent_05: 'not_found',
+      ent_06: 'file_missing',
+      ent_07: 'invalid_document',
+      ent_08: 'ambiguous',
+      ent_09: 'invalid_document',
+      ent_10: 'invalid_document',
+      ent_11: 'file_missing',
+    });
+    const reasons = Object.fromEntries(report.entries.map((e) => [e.entryId, e.reasonCode]));
+    expect(reasons).toMatchObject({ ent_06: 'file_not_found', ent_07: 'not_a_pdf', ent_09: 'empty_file', ent_10: 'outside_root', ent_11: 'no_path_in_row' });
+    expect(report.counts).toMatchObject({
+      missingEntries: 21,
+      notFoundInSource: 1,
+      ambiguous: 1,
+      fileMissing: 2,
+      invalidDocument: 3,
+      entriesAttached: 14,
+      uploadedArchives: 4, // 13 documents, 4 per archive
+      errors: 0,
+    });
+    expect(exitCodeFor(report)).toBe(4);
+
+    const state = sandbox!.state();
+    const attached = state.entries.filter((e) => e.attached);
+    expect(attached.map((e) => e.id).sort()).toEqual([...attachable].sort());
+    expect(state.entries.every((e) => e.attachCount <= 1)).toBe(true);
+    // Installments share one document, the same file in Clearnox.
+    const byId = new Map(state.entries.map((e) => [e.id, e]));
+    expect(byId.get('ent_01')!.attached!.sha256).toBe(byId.get('ent_02')!.attached!.sha256);
+    expect(byId.get('ent_03')!.attached!.fileName).toBe('FA 2.pdf');
+
+    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(second.counts.uploadedArchives).toBe(0);
+    expect(second.counts.missingEntries).toBe(7);
+    expect(sandbox!.state().entries.every((e) => e.attachCount <= 1)).toBe(true);
+  });
+
+  it('sends nothing in a dry run and tells what would be attached', async () => {
+    const { loaded, api } = await setUp();
+    const report = await runSync({ loaded, adapters, api, log: silentLogger, dryRun: true });
+    expect(report.dryRun).toBe(true);
+    expect(report.counts.wouldAttach).toBe(14);
+    expect(report.counts.uploadedArchives).toBe(0);
+    expect(outcomes(report).ent_07).toBe('invalid_document');
+    expect(sandbox!.state().entries.some((e) => e.attached)).toBe(false);
+    expect(sandbox!.state().requests.imports).toBe(0);
+  });
+
+  it('reports a rejection per entry when someone attaches a document meanwhile', async () => {
+    const { loaded, api } = await setUp();
+    const racing: ClearnoxApi = {
+      listMissingEntries: async (...args) => {
+        const list = await api.listMissingEntries(...args);
+        sandbox!.control.attachOutOfBand('ent_04');
+        return list;
+      },
+      uploadArchive: (...args) => api.uploadArchive(...args),
+      waitForImport: (...args) => api.waitForImport(...args),
+    };
+    const report = await runSync({ loaded, adapters, api: racing, log: silentLogger });
+    expect(outcomes(report).ent_04).toBe('rejected:ENTRY_ALREADY_HAS_DOCUMENT');
+    expect(report.counts.rejected).toEqual({ ENTRY_ALREADY_HAS_DOCUMENT: 1 });
+    expect(outcomes(report).ent_01).toBe('attached');
+  });
+
+  it('loses nothing when an import fails or the API goes down mid-run: the next run sends the rest', async () => {
+    const { loaded, api } = await setUp();
+    sandbox!.control.failNextImport('INTERNAL');
+    const first = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(first.archives[0]!.status).toBe('failed');
+    expect(first.status).toBe('completed_with_failures');
+    const failedIds = first.entries.filter((e) => e.reasonCode === 'import_failed').map((e) => e.entryId);
+    expect(failedIds.length).toBeGreaterThan(0);
+
+    sandbox!.control.failNext('imports', 503, 'UNAVAILABLE', 1);
+    // Nothing left but the failed archive's entries: the 503 hits them, and the run stops.
+    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(second.status).toBe('aborted');
+    expect(exitCodeFor(second)).toBe(3);
+    expect(second.entries.filter((e) => e.outcome === 'error').map((e) => e.entryId).sort()).toEqual([...failedIds].sort());
+
+    const third = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(third.counts.entriesAttached).toBe(failedIds.length);
+    const state = sandbox!.state();
+    expect(state.entries.filter((e) => e.attached).map((e) => e.id).sort()).toEqual([...attachable].sort());
+    expect(state.entries.every((e) => e.attachCount <= 1)).toBe(true);
+  });
+
+  it('aborts with the right kind when Clearnox is unreachable or refuses the credentials', async () => {
+    const { loaded } = await setUp();
+    const refused = new ClearnoxClient({ baseUrl: sandbox!.url, clientId: 'sandbox-client', clientSecret: 'wrong-secret-123', log: silentLogger });
+    const r1 = await runSync({ loaded, adapters, api: refused, log: silentLogger });
+    expect(r1.abort?.kind).toBe('credentials');
+    expect(exitCodeFor(r1)).toBe(3);
+    expect(JSON.stringify(r1)).not.toContain('wrong-secret-123');
+
+    const url = sandbox!.url;
+    await sandbox!.close();
+    sandbox = undefined;
+    const down = new ClearnoxClient({ baseUrl: url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
+    const r2 = await runSync({ loaded, adapters, api: down, log: silentLogger });
+    expect(r2.abort?.kind).toBe('unreachable');
+    expect(r2.entries).toEqual([]);
+  });
+
+  it('keeps the secret out of the report and the log file', async () => {
+    const { loaded, api, fixture: f } = await setUp();
+    const logFile = path.join(f.dir, 'run.log');
+    const log = createLogger({ console: false, file: logFile });
+    const report = await runSync({ loaded, adapters, api, log });
+    log.info({ secretEcho: FIXTURE_SECRET }, `secret is ${FIXTURE_SECRET}`);
+    const reportFile = path.join(f.dir, 'report.json');
+    await writeReport(reportFile, { ...report, mappingFile: FIXTURE_SECRET });
+    await new Promise((r) => setTimeout(r, 50));
+    const written = (await readFile(logFile, 'utf8')) + (await readFile(reportFile, 'utf8'));
+    expect(written).toContain('***');
+    expect(written).not.toContain(FIXTURE_SECRET);
+  });
+});
