@@ -1,0 +1,186 @@
+// The one way the client talks HTTP. Two seams for later work and for tests:
+// - Transport: sends one request, returns the status, headers and body text, or throws a
+//   NetworkError. Tests replace it; the default one is undici's fetch with EnvHttpProxyAgent.
+// - RetryPolicy: wraps every exchange. Today `noRetry`; a backoff policy for 429/5xx/network
+//   errors plugs in here and sees typed errors (retryable, retryAfterMs) and the operation.
+import { EnvHttpProxyAgent, fetch, type Dispatcher, type FormData } from 'undici';
+import { NetworkError, ProtocolError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
+
+export interface HttpRequest {
+  operation: Operation;
+  method: 'GET' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  /**
+   * Built afresh for every send, so that a repeat (fresh token, or a retry) re-opens the
+   * archive instead of re-sending a consumed stream.
+   */
+  body?: () => Promise<string | FormData>;
+  /** Set for uploads: a retry must reuse it so Clearnox cannot import twice. */
+  idempotencyKey?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: { get(name: string): string | null };
+  body: string;
+}
+
+export interface Transport {
+  send(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse>;
+  close?(): Promise<void>;
+}
+
+export interface RetryContext {
+  operation: Operation;
+  idempotencyKey?: string;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * Runs `attempt` (one HTTP exchange that throws typed ClearnoxErrors) as often as it sees fit.
+ * A policy must only repeat errors with `retryable: true`.
+ */
+export interface RetryPolicy {
+  run<T>(attempt: (attemptNumber: number) => Promise<T>, context: RetryContext): Promise<T>;
+}
+
+export const noRetry: RetryPolicy = { run: (attempt) => attempt(1) };
+
+/** Whether a policy may repeat this error at all; for policies to share. */
+export function isRetryable(err: unknown): err is ClearnoxError {
+  return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
+}
+
+/**
+ * Parses baseUrl once; a path prefix (https://host/clearnox/) is kept and a trailing slash
+ * added, so relative joins land below it instead of replacing its last segment.
+ */
+export function parseBaseUrl(baseUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new TypeError(`clearnox.baseUrl "${baseUrl}" is not a URL; write it like https://api.clearnox.com`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new TypeError(`clearnox.baseUrl "${baseUrl}" must start with https:// (or http:// for a test server)`);
+  }
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** `path` is relative to the API root ("api/v1/…"); query values that are undefined are left out. */
+export function joinUrl(base: URL, path: string, query?: Record<string, string | number | undefined>): URL {
+  const url = new URL(path.replace(/^\/+/, ''), base);
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+  return url;
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+const LOCAL_FILE_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'EMFILE', 'EIO']);
+
+function classify(code: string | undefined, name: string | undefined): NetworkFailure {
+  if (name === 'TimeoutError') return 'timeout';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'UND_ERR_SOCKET':
+    case 'UND_ERR_CLOSED':
+      return 'reset';
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+      return 'timeout';
+    case 'ENOTFOUND':
+      return 'dns';
+    case 'EAI_AGAIN':
+      // A temporary resolver failure: retryable, unlike a name that does not exist.
+      return 'other';
+  }
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) return 'tls';
+  return 'other';
+}
+
+/** Turns what fetch threw into a NetworkError, or rethrows the caller's own abort. */
+export function toNetworkError(err: unknown, url: URL, operation: Operation, callerSignal?: AbortSignal): never {
+  if (callerSignal?.aborted) throw callerSignal.reason;
+  // fetch wraps the socket error: TypeError('fetch failed') with the real one as `cause`.
+  const cause = (err as { cause?: unknown } | undefined)?.cause ?? err;
+  if ((cause as Error | undefined)?.message === 'unexpected redirect') {
+    throw new ProtocolError(`Clearnox at ${url.host} answered with a redirect; set clearnox.baseUrl to the address it redirects to (http:// to https:// is a common one).`);
+  }
+  // The archive vanished or changed while being sent: a local failure, said as such.
+  if ((cause as { name?: string })?.name === 'NotReadableError' || LOCAL_FILE_CODES.has(errorCode(cause) ?? '')) throw cause;
+  const name = (err as { name?: string } | undefined)?.name;
+  const code = errorCode(cause) ?? errorCode(err);
+  const failure = classify(code, name === 'TimeoutError' ? name : (cause as { name?: string })?.name);
+  const detail = code ?? (err instanceof Error ? err.message : String(err));
+  throw new NetworkError(failure, url.host, operation, detail, cause);
+}
+
+export interface UndiciTransportOptions {
+  /** Whole exchange, upload included; also undici's headers/body timeouts. */
+  timeoutMs: number;
+  userAgent: string;
+  /** Defaults to EnvHttpProxyAgent so http_proxy/https_proxy/no_proxy apply. */
+  dispatcher?: Dispatcher;
+}
+
+/**
+ * undici's own fetch with undici's dispatcher (Node 20's global fetch ignores proxies and must
+ * not be mixed with the npm undici's dispatcher). Response bodies are small JSON, read whole.
+ */
+export class UndiciTransport implements Transport {
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(private readonly opts: UndiciTransportOptions) {
+    this.ownsDispatcher = opts.dispatcher === undefined;
+    this.dispatcher =
+      opts.dispatcher ??
+      new EnvHttpProxyAgent({
+        headersTimeout: opts.timeoutMs,
+        bodyTimeout: opts.timeoutMs,
+        connectTimeout: Math.min(opts.timeoutMs, 30_000),
+      });
+  }
+
+  async send(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    // Outside the try: a missing archive is the caller's problem, not a network failure.
+    const body = request.body ? await request.body() : undefined;
+    try {
+      const res = await fetch(request.url, {
+        method: request.method,
+        headers: { 'user-agent': this.opts.userAgent, accept: 'application/json', ...request.headers },
+        ...(body === undefined ? {} : { body }),
+        dispatcher: this.dispatcher,
+        signal: combined,
+        // Not 'follow' nor 'manual': with those, fetch clones the request to be able to follow
+        // a redirect, and the clone tees the body, which then holds the whole archive in memory
+        // (undici #4058; measured here: +220 MiB RSS for a 200 MiB upload). Refusing redirects
+        // also keeps the bearer token from being sent anywhere else.
+        redirect: 'error',
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, body: text };
+    } catch (err) {
+      return toNetworkError(err, request.url, request.operation, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
