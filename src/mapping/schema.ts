@@ -9,7 +9,9 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-
 
 export const ClearnoxSectionSchema = z
   .object({
-    baseUrl: z.url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.clearnox.com' }),
+    baseUrl: z
+      .url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.clearnox.com' })
+      .describe('Address of the Clearnox API, e.g. https://api.clearnox.com.'),
     clientId: z.string().min(1).describe('Client id of the Clearnox connector (Configure > Connector Configuration).'),
     clientSecret: z
       .string()

@@ -1,0 +1,223 @@
+// `${env:NAME}` and `${file:PATH}` let a mapping file name a secret without holding it, so the
+// file can be mailed, versioned and shown on screen. Secret keys are refused as literals for
+// that reason, and every value that could be a secret is registered for masking.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { registerSecret } from '../secrets.js';
+
+export type KeyPath = (string | number)[];
+
+export interface PathProblem {
+  path: KeyPath;
+  message: string;
+}
+
+export interface ReferenceOptions {
+  /** Folder of the mapping file: `${file:}` paths are relative to it. */
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+  /** Windows environment names ignore case; a parameter so tests can check both. */
+  platform?: NodeJS.Platform;
+}
+
+export interface ResolvedReferences {
+  value: unknown;
+  problems: PathProblem[];
+  /** Values registered with registerSecret. */
+  secrets: string[];
+  /** Dotted paths whose value came (at least partly) from a reference. */
+  referenced: Set<string>;
+}
+
+type Part = { kind: 'text'; text: string } | { kind: 'env' | 'file'; target: string; raw: string };
+
+const SECRET_KEY = /clientsecret|password|passphrase|privatekey|connectionstring|token|secret/i;
+
+/** Keys whose values are treated as secrets: masked in output, never shown in messages. */
+export function isSecretKey(key: string | undefined): boolean {
+  return key !== undefined && SECRET_KEY.test(key);
+}
+
+/** Keys that may only hold a reference; a literal value would put the secret in the file. */
+function mustBeReference(key: string): boolean {
+  return /(password|passphrase|secret)$/i.test(key);
+}
+
+/** Splits a string into text and references; `$${` is a literal `${`. */
+export function parseReferences(s: string): Part[] | { error: string } {
+  const parts: Part[] = [];
+  let text = '';
+  let i = 0;
+  while (i < s.length) {
+    if (s.startsWith('$${', i)) {
+      text += '${';
+      i += 3;
+    } else if (s.startsWith('${', i)) {
+      const end = s.indexOf('}', i + 2);
+      if (end < 0) return { error: `the reference "${s.slice(i, i + 40)}" has no closing }` };
+      const raw = s.slice(i, end + 1);
+      const m = /^\s*(env|file)\s*:(.*)$/is.exec(s.slice(i + 2, end));
+      if (!m) {
+        return {
+          error: `"${raw}" is not a reference this tool knows; write \${env:NAME} or \${file:PATH}, or $\${ for a literal \${`,
+        };
+      }
+      const target = m[2]!.trim();
+      if (!target) return { error: `the reference "${raw}" names nothing` };
+      if (text) parts.push({ kind: 'text', text });
+      text = '';
+      parts.push({ kind: m[1]!.toLowerCase() as 'env' | 'file', target, raw });
+      i = end + 1;
+    } else {
+      text += s[i];
+      i += 1;
+    }
+  }
+  if (text) parts.push({ kind: 'text', text });
+  return parts;
+}
+
+export async function resolveReferences(tree: unknown, opts: ReferenceOptions): Promise<ResolvedReferences> {
+  const out: ResolvedReferences = { value: undefined, problems: [], secrets: [], referenced: new Set() };
+  const secret = (v: string) => {
+    registerSecret(v);
+    if (!out.secrets.includes(v)) out.secrets.push(v);
+  };
+
+  async function walk(value: unknown, at: KeyPath, key: string | undefined): Promise<unknown> {
+    if (Array.isArray(value)) {
+      const items: unknown[] = [];
+      for (const [i, item] of value.entries()) items.push(await walk(item, [...at, i], key));
+      return items;
+    }
+    if (value !== null && typeof value === 'object') {
+      const obj: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) obj[k] = await walk(v, [...at, k], k);
+      return obj;
+    }
+    if (typeof value !== 'string') {
+      if (key && mustBeReference(key) && (typeof value === 'number' || typeof value === 'boolean')) {
+        out.problems.push({ path: at, message: literalSecretMessage(at) });
+      }
+      return value;
+    }
+    return resolveString(value, at, key);
+  }
+
+  async function resolveString(raw: string, at: KeyPath, key: string | undefined): Promise<unknown> {
+    const parts = parseReferences(raw);
+    if (!Array.isArray(parts)) {
+      out.problems.push({ path: at, message: parts.error });
+      return raw;
+    }
+    const hasRef = parts.some((p) => p.kind !== 'text');
+    if (key && mustBeReference(key) && !hasRef && raw.trim() !== '') {
+      registerSecret(raw); // keeps it out of any other message about this file
+      out.problems.push({ path: at, message: literalSecretMessage(at) });
+    }
+    if (key && /connectionstring/i.test(key)) {
+      const literal = literalPasswordIn(parts);
+      if (literal !== null) {
+        registerSecret(literal);
+        out.problems.push({ path: at, message: literalPasswordMessage(at) });
+      }
+    }
+    if (!hasRef) return parts.map((p) => (p.kind === 'text' ? p.text : '')).join('');
+
+    out.referenced.add(at.join('.'));
+    let failed = false;
+    let result = '';
+    for (const p of parts) {
+      if (p.kind === 'text') {
+        result += p.text;
+        continue;
+      }
+      const got = p.kind === 'env' ? readEnv(p.target, opts) : await readSecretFile(p.target, p.raw, opts);
+      if ('error' in got) {
+        out.problems.push({ path: at, message: got.error });
+        failed = true;
+        continue;
+      }
+      if (p.kind === 'file' || isSecretKey(key)) secret(got.value);
+      result += got.value;
+    }
+    // The raw text stays in place so that validation still runs (and is silenced) for this key.
+    if (failed) return raw;
+    if (isSecretKey(key)) secret(result);
+    return result;
+  }
+
+  out.value = await walk(tree, [], undefined);
+  return out;
+}
+
+function readEnv(name: string, opts: ReferenceOptions): { value: string } | { error: string } {
+  let value = opts.env[name];
+  if (value === undefined && (opts.platform ?? process.platform) === 'win32') {
+    const key = Object.keys(opts.env).find((k) => k.toUpperCase() === name.toUpperCase());
+    if (key) value = opts.env[key];
+  }
+  if (value === undefined) {
+    return {
+      error:
+        `the environment variable ${name} is not set. On Windows, set it as a system variable, which Task Scheduler tasks see: ` +
+        `in a command prompt opened as administrator run  setx ${name} "the value" /M  then open a new command prompt ` +
+        `(and restart the scheduled task); or set it in the environment of the task that runs clearnox-sync. ` +
+        `Without /M, setx sets it only for the user who ran it.`,
+    };
+  }
+  if (value === '') return { error: `the environment variable ${name} is set but empty` };
+  return { value };
+}
+
+async function readSecretFile(target: string, raw: string, opts: ReferenceOptions): Promise<{ value: string } | { error: string }> {
+  const full = path.resolve(opts.baseDir, target);
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (err) {
+    return { error: `cannot read the file ${full} named by ${raw}: ${fileErrorReason(err)}` };
+  }
+  // Notepad adds a BOM and most editors a final newline; neither is part of the secret.
+  const value = text.replace(/^\uFEFF/, '').replace(/[\r\n]+$/, '');
+  if (value === '') return { error: `the file ${full} named by ${raw} is empty` };
+  return { value };
+}
+
+function fileErrorReason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file (the path is relative to the folder of the mapping file unless it starts with a drive or \\\\server)';
+  if (code === 'EACCES' || code === 'EPERM') return 'access denied; the account that runs clearnox-sync must be allowed to read it';
+  if (code === 'EISDIR') return 'it is a folder, not a file';
+  return code ?? String(err);
+}
+
+/** `['clearnox', 'clientSecret']` -> `CLEARNOX_CLIENT_SECRET`, a name to suggest. */
+function envNameFor(at: KeyPath): string {
+  return at
+    .filter((s): s is string => typeof s === 'string')
+    .map((s) => s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())
+    .join('_');
+}
+
+function literalSecretMessage(at: KeyPath): string {
+  return `holds the secret itself; write a reference such as \${env:${envNameFor(at)}}, so that the secret never sits in the mapping file`;
+}
+
+function literalPasswordMessage(at: KeyPath): string {
+  const name = envNameFor([...at.slice(0, -1), 'password']);
+  return `holds a password itself; write a reference in its place, such as Password=\${env:${name}}, so that the password never sits in the mapping file`;
+}
+
+/** The password written literally in a connection string, or null when there is none. */
+function literalPasswordIn(parts: Part[]): string | null {
+  // A reference becomes \u0001 so that a password made of (or holding) one counts as referenced.
+  const flat = parts.map((p) => (p.kind === 'text' ? p.text : '\u0001')).join('');
+  const keyword = /(?:^|;)\s*(?:password|pwd)\s*=\s*("[^"]*"|'[^']*'|[^;]*)/i.exec(flat);
+  const inUrl = /\/\/[^/@:\s]*:([^@\s]+)@/.exec(flat);
+  for (const m of [keyword, inUrl]) {
+    const value = m?.[1]?.trim().replace(/^["']|["']$/g, '');
+    if (value && !value.includes('\u0001')) return value;
+  }
+  return null;
+}

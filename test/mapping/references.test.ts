@@ -1,0 +1,94 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { isSecretKey, parseReferences, resolveReferences } from '../../src/mapping/references.js';
+import { clearSecrets, redact } from '../../src/secrets.js';
+import { tempDir } from './fixtures.js';
+
+beforeEach(() => clearSecrets());
+
+describe('parseReferences', () => {
+  it('splits text, env and file references, keeping a Windows path whole', () => {
+    expect(parseReferences('Server=db;Password=${env:DB_PW};x')).toEqual([
+      { kind: 'text', text: 'Server=db;Password=' },
+      { kind: 'env', target: 'DB_PW', raw: '${env:DB_PW}' },
+      { kind: 'text', text: ';x' },
+    ]);
+    expect(parseReferences('${file:C:\\secrets\\x.txt}')).toEqual([
+      { kind: 'file', target: 'C:\\secrets\\x.txt', raw: '${file:C:\\secrets\\x.txt}' },
+    ]);
+  });
+
+  it('reads $${ as a literal ${ and leaves other dollars alone', () => {
+    expect(parseReferences('cost $5, $${env:X} and $$')).toEqual([{ kind: 'text', text: 'cost $5, ${env:X} and $$' }]);
+  });
+
+  it('refuses unknown, empty and unclosed references', () => {
+    expect(parseReferences('${HOME}')).toHaveProperty('error');
+    expect(parseReferences('${env: }')).toHaveProperty('error');
+    expect(parseReferences('a ${env:X')).toHaveProperty('error');
+  });
+});
+
+describe('resolveReferences', () => {
+  const baseDir = path.resolve('nowhere');
+
+  it('resolves embedded references and registers only secret-looking values', async () => {
+    const env = { DB_PW: 'pw-12345', DB_HOST: 'dbserver01' };
+    const tree = { source: { connectionString: 'Server=${env:DB_HOST};Password=${env:DB_PW}', host: '${env:DB_HOST}', list: ['${env:DB_HOST}'] } };
+    const out = await resolveReferences(tree, { baseDir, env });
+    expect(out.problems).toEqual([]);
+    expect(out.value).toEqual({ source: { connectionString: 'Server=dbserver01;Password=pw-12345', host: 'dbserver01', list: ['dbserver01'] } });
+    expect(out.secrets).toEqual(['dbserver01', 'pw-12345', 'Server=dbserver01;Password=pw-12345']);
+    expect(redact('host dbserver01, pw pw-12345')).toBe('host ***, pw ***');
+    expect(out.referenced).toEqual(new Set(['source.connectionString', 'source.host', 'source.list.0']));
+  });
+
+  it('does not register an env value under an ordinary key', async () => {
+    const out = await resolveReferences({ clearnox: { clientId: '${env:ID}' } }, { baseDir, env: { ID: 'connector-9' } });
+    expect(out.secrets).toEqual([]);
+    expect(redact('connector-9')).toBe('connector-9');
+  });
+
+  it('finds an environment variable whatever its case on Windows only', async () => {
+    const tree = { a: '${env:clearnox_id}' };
+    const win = await resolveReferences(tree, { baseDir, env: { CLEARNOX_ID: 'x1' }, platform: 'win32' });
+    expect(win.value).toEqual({ a: 'x1' });
+    const linux = await resolveReferences(tree, { baseDir, env: { CLEARNOX_ID: 'x1' }, platform: 'linux' });
+    expect(linux.problems[0]?.message).toContain('clearnox_id is not set');
+  });
+
+  it('reads ${file:} relative to the base folder and refuses an empty one', async () => {
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 'key.txt'), 'line one\nline two\n\n');
+    await writeFile(path.join(dir, 'empty.txt'), '\r\n');
+    const out = await resolveReferences({ k: '${file:key.txt}', e: '${file:empty.txt}' }, { baseDir: dir, env: {} });
+    expect(out.value).toEqual({ k: 'line one\nline two', e: '${file:empty.txt}' });
+    expect(out.problems).toEqual([{ path: ['e'], message: `the file ${path.join(dir, 'empty.txt')} named by \${file:empty.txt} is empty` }]);
+  });
+
+  it('accepts secrets that are references and connection strings without a password', async () => {
+    const tree = {
+      a: { password: '${env:P}', clientSecret: 'prefix-${file:s.txt}' },
+      b: { connectionString: 'Server=db;Integrated Security=SSPI' },
+      c: { connectionString: 'postgres://erp:${env:P}@db/erp' },
+    };
+    const dir = await tempDir();
+    await writeFile(path.join(dir, 's.txt'), 'abcd');
+    const out = await resolveReferences(tree, { baseDir: dir, env: { P: 'pppp' } });
+    expect(out.problems).toEqual([]);
+  });
+
+  it('refuses a password literally in a URL connection string', async () => {
+    const out = await resolveReferences({ s: { connectionString: 'postgres://erp:topsecret@db/erp' } }, { baseDir, env: {} });
+    expect(out.problems.map((p) => p.message)).toEqual([expect.stringContaining('holds a password itself')]);
+    expect(redact('postgres://erp:topsecret@db')).toBe('postgres://erp:***@db');
+  });
+
+  it('knows which keys look secret', () => {
+    for (const k of ['clientSecret', 'PASSWORD', 'dbPassword', 'passphrase', 'privateKey', 'connectionString', 'apiToken', 'secret']) {
+      expect(isSecretKey(k), k).toBe(true);
+    }
+    for (const k of ['clientId', 'root', 'path', 'baseUrl']) expect(isSecretKey(k), k).toBe(false);
+  });
+});
