@@ -1,0 +1,108 @@
+// The compiled program, as Task Scheduler runs it: exit codes, messages, the report file.
+import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
+import { entry } from '../helpers/entries.js';
+import { FIXTURE_SECRET, buildFixture, pdf, type Fixture } from '../helpers/fixture.js';
+
+const run = promisify(execFile);
+const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let sandbox: SandboxHandle;
+let fixture: Fixture;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ entries: [entry('ent_1', 'FA-1'), entry('ent_2', 'FA-2'), entry('ent_3', 'OD-3')], processingDelayMs: 5 });
+  fixture = await buildFixture(
+    [
+      { number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') },
+      { number: 'FA-2', pdf: 'FA-2.pdf', content: 'not a pdf' },
+    ],
+    { baseUrl: sandbox.url },
+  );
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  await rm(fixture.dir, { recursive: true, force: true });
+});
+
+const env = () => ({ CNX_TEST_SECRET: 'sandbox-secret' });
+
+describe('clearnox-sync CLI', () => {
+  it('has help for every command', async () => {
+    for (const command of [[], ['run'], ['missing'], ['sandbox'], ['demo']]) {
+      const r = await cli([...command, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/clearnox-sync/);
+    }
+    expect((await cli(['--help'])).stdout).toMatch(/Exit codes: 0 completed/);
+    expect((await cli(['run', '--help'])).stdout).toMatch(/--dry-run/);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const r = await cli(['run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/config/);
+    expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+
+  it('exits 2 on a mapping-file error, naming the file, the line and the key', async () => {
+    const bad = path.join(fixture.dir, 'bad.yaml');
+    const text = (await readFile(fixture.mappingPath, 'utf8')).replace('pageSize: 7', 'pageSize: 7\n  pagesize: 9');
+    await writeFile(bad, text);
+    const r = await cli(['run', '--config', bad], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+/);
+    expect(r.stderr).toMatch(/pagesize/);
+    const missingVar = await cli(['run', '--config', fixture.mappingPath], { CNX_TEST_SECRET: '' });
+    expect(missingVar.code).toBe(2);
+    expect(missingVar.stderr).toMatch(/CNX_TEST_SECRET/);
+  });
+
+  it('lists the missing entries as a table or JSON', async () => {
+    const table = await cli(['missing', '--config', fixture.mappingPath], env());
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/ent_1\s+FA-1\s+invoice/);
+    const json = await cli(['missing', '--config', fixture.mappingPath, '--json'], env());
+    expect(JSON.parse(json.stdout).map((e: { id: string }) => e.id)).toEqual(['ent_1', 'ent_2', 'ent_3']);
+  });
+
+  it('runs, writes the report, and exits 4 when a found document could not be delivered', async () => {
+    const reportFile = path.join(fixture.dir, 'reports', 'run-{timestamp}.json');
+    const dry = await cli(['run', '--config', fixture.mappingPath, '--dry-run'], env());
+    expect(dry.stdout).toMatch(/Dry run/);
+    expect(sandbox.state().entries.some((e) => e.attached)).toBe(false);
+
+    const r = await cli(['run', '--config', fixture.mappingPath, '--report', reportFile, '--log-file', path.join(fixture.dir, 'logs', 'run.log')], env());
+    expect(r.stdout).toMatch(/attached\s+1/);
+    expect(r.code).toBe(4);
+    const written = /Report: (.*)/.exec(r.stdout)![1]!.trim();
+    expect(path.basename(written)).toMatch(/^run-\d{8}-\d{6}\.json$/);
+    const report = JSON.parse(await readFile(written, 'utf8'));
+    expect(report.entries.map((e: { outcome: string }) => e.outcome)).toEqual(['attached', 'invalid_document', 'not_found']);
+    const log = await readFile(path.join(fixture.dir, 'logs', 'run.log'), 'utf8');
+    expect(log).toMatch(/"msg"/);
+    expect(log + JSON.stringify(report)).not.toContain('sandbox-secret');
+  });
+
+  it('exits 3 when Clearnox refuses the credentials, without showing the secret', async () => {
+    const r = await cli(['run', '--config', fixture.mappingPath], { CNX_TEST_SECRET: FIXTURE_SECRET });
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(/client id or client secret/);
+    expect(r.stdout + r.stderr).not.toContain(FIXTURE_SECRET);
+  });
+});
