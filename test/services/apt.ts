@@ -33,5 +33,3 @@ export function ensureDebianPackages(packages: string[]): void {
   }
 }
 
-/** In CI every integration test must run; elsewhere a developer without root may skip them. */
-export const mustRunIntegration = process.env.CI === 'true';
