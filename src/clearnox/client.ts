@@ -36,6 +36,7 @@ import {
   type RetryPolicy,
   type Transport,
 } from './http.js';
+import { RequestPacer } from './pacer.js';
 import { TokenProvider } from './token.js';
 
 export interface Logger {
@@ -57,6 +58,8 @@ export interface ClearnoxClientOptions {
   /** Wraps every exchange; default `noRetry`. */
   retryPolicy?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
+  /** Requests started in any one second; default the contract's 10. */
+  requestsPerSecond?: number;
 }
 
 export interface EntryFilters {
@@ -134,6 +137,7 @@ export class ClearnoxClient {
   private readonly log: Logger;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly tokens: TokenProvider;
+  private readonly pacer: RequestPacer;
 
   constructor(private readonly opts: ClearnoxClientOptions) {
     registerSecret(opts.clientSecret);
@@ -148,6 +152,8 @@ export class ClearnoxClient {
         userAgent: opts.userAgent ?? `clearnox-sync (node ${process.version})`,
       });
     this.tokens = new TokenProvider(() => this.requestToken());
+    // Real time, not the injectable sleep: the limit is the server's wall clock.
+    this.pacer = new RequestPacer(opts.requestsPerSecond ?? LIMITS.requestsPerSecond, realSleep);
   }
 
   /**
@@ -333,6 +339,7 @@ export class ClearnoxClient {
   private exchange<T>(request: HttpRequest, parse: (res: HttpResponse) => T, signal?: AbortSignal): Promise<T> {
     return this.retry.run(
       async (attempt) => {
+        await this.pacer.slot();
         const started = Date.now();
         const res = await this.transport.send(request, signal);
         this.log.debug(

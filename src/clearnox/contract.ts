@@ -121,6 +121,8 @@ export const LIMITS = {
   documentBytes: 20 * MiB,
   fileNameLength: 180,
   idempotencyKeyLength: 255,
+  requestsPerSecond: 10,
+  importsAtOnce: 2,
 } as const;
 
 export const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');

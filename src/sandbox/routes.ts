@@ -17,6 +17,8 @@ export interface RouterContext extends ImportRouteContext {
   rateLimiter: RateLimiter | null;
   credentials: Credentials;
   tokenTtlSeconds: number;
+  /** Retry-After (seconds) on a poll of a processing import; null sends none. */
+  pollRetryAfterSeconds: number | null;
   control: SandboxControl;
 }
 
@@ -82,7 +84,10 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
     const record = ctx.store.getImport(id);
     if (!record) return sendApiError(res, 404, 'NOT_FOUND', `no import ${id}`);
     const base = { importId: record.importId, status: record.status, receivedAt: isoSeconds(record.receivedAt) };
-    if (record.status === 'processing') return sendJson(res, 200, base, { 'retry-after': '1' });
+    if (record.status === 'processing') {
+      const wait = ctx.pollRetryAfterSeconds;
+      return sendJson(res, 200, base, wait === null ? {} : { 'retry-after': String(wait) });
+    }
     if (record.status === 'failed') return sendJson(res, 200, { ...base, error: record.error });
     sendJson(res, 200, { ...base, documents: record.documents, ignoredFiles: record.ignoredFiles });
   });

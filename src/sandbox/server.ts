@@ -34,6 +34,11 @@ export interface SandboxOptions {
   tokenTtlSeconds?: number;
   /** Time an import stays `processing` before it completes; default 50 ms. */
   processingDelayMs?: number;
+  /**
+   * Retry-After sent while an import is processing; default 1 s as a real server may send.
+   * Tests pass null so that the client's own backoff (from 250 ms) applies.
+   */
+  pollRetryAfterSeconds?: number | null;
   /** Per-token request rate limit; default 10 a second as in the contract. false turns it off. */
   rateLimit?: false | { perSecond: number };
   /** Smaller limits than the contract's, so tests can reach them cheaply. */
@@ -79,6 +84,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
       rateLimiter: rateLimit === false ? null : new RateLimiter(rateLimit.perSecond, now),
       credentials: { clientId: options.clientId ?? 'sandbox-client', clientSecret: options.clientSecret ?? 'sandbox-secret' },
       tokenTtlSeconds,
+      pollRetryAfterSeconds: options.pollRetryAfterSeconds === undefined ? 1 : options.pollRetryAfterSeconds,
       control,
     }),
   );

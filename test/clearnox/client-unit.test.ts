@@ -45,6 +45,8 @@ function setup(extra: Partial<ClearnoxClientOptions> = {}) {
     sleep: async (ms) => {
       sleeps.push(ms);
     },
+    // Pacing runs on the wall clock; it has its own tests (pacer.test.ts).
+    requestsPerSecond: Infinity,
     ...extra,
   });
   return { api, client, sleeps };

@@ -25,7 +25,7 @@ let sandbox: SandboxHandle;
 let fixture: Fixture;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ entries: [entry('ent_1', 'FA-1'), entry('ent_2', 'FA-2'), entry('ent_3', 'OD-3')], processingDelayMs: 5 });
+  sandbox = await startSandbox({ entries: [entry('ent_1', 'FA-1'), entry('ent_2', 'FA-2'), entry('ent_3', 'OD-3')], processingDelayMs: 5, pollRetryAfterSeconds: null });
   fixture = await buildFixture(
     [
       { number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') },

@@ -43,7 +43,7 @@ const ENTRIES: Entry[] = [
 ];
 
 async function setUp(entries = ENTRIES, upload?: string) {
-  sandbox = await startSandbox({ entries, processingDelayMs: 10 });
+  sandbox = await startSandbox({ entries, processingDelayMs: 10, pollRetryAfterSeconds: null });
   fixture = await buildFixture(
     [
       { number: 'FA-1', pdf: '2024\\01\\FA-1.pdf', content: pdf('FA-1') },
@@ -76,6 +76,7 @@ describe('run against SQLite + folder + sandbox', () => {
     const { loaded, api } = await setUp();
     const report = await runSync({ loaded, adapters, api, log: silentLogger });
 
+    expect(report.abort).toBeUndefined();
     expect(report.status).toBe('completed_with_failures');
     expect(outcomes(report)).toEqual({
       ...Object.fromEntries(attachable.map((id) => [id, 'attached'])),
