@@ -204,7 +204,7 @@ export class ClearnoxClient {
       }
       this.log.info({ pass }, 'entries were added while the list was read; reading it again');
     }
-    this.log.info({ entries: byId.size, pageSize }, 'read the entries without a document');
+    this.log.debug({ entries: byId.size, pageSize }, 'read the entries without a document');
     return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
@@ -239,7 +239,7 @@ export class ClearnoxClient {
         return parseBody(res, ImportAcceptedSchema, what);
       },
     );
-    this.log.info({ fileName, importId: accepted.importId, status: accepted.status }, 'archive accepted');
+    this.log.debug({ fileName, importId: accepted.importId, status: accepted.status }, 'archive accepted');
     return { importId: accepted.importId, status: accepted.status };
   }
 

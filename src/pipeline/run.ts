@@ -186,7 +186,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     const plan = planArchives(items, { maxBytes: Math.floor(mapping.upload.maxArchiveMiB * MiB), maxDocuments: mapping.upload.maxDocumentsPerArchive }, (d) =>
       metadataCost(d),
     );
-    log.info({ archives: plan.length, documents: items.length }, `${items.length} documents to send in ${plan.length} archive(s).`);
+    log.info({ archives: plan.length, documents: items.length }, `${plural(items.length, 'document')} to send in ${plural(plan.length, 'archive')}.`);
     workDir = await mkdtemp(path.join(mapping.upload.workDir ? path.resolve(loaded.baseDir, mapping.upload.workDir) : os.tmpdir(), 'clearnox-sync-'));
 
     for (const [index, planned] of plan.entries()) {
@@ -205,13 +205,21 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       // Same run, same bytes: the same key, so a repeated upload cannot import twice.
       const idempotencyKey = `clearnox-sync-${runId}-${packed.sha256.slice(0, 32)}`;
       try {
-        log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${report.documents} documents, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
+        log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
         const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey);
         report.importId = accepted.importId;
         const result = await opts.api.waitForImport(accepted.importId, { timeoutMs: mapping.upload.pollTimeoutSeconds * 1000 });
         report.status = result.status === 'completed' ? 'completed' : 'failed';
         if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
         recordImport(result, packed.included, byKey);
+        const docs = result.documents ?? [];
+        const rejected = docs.filter((d) => d.status === 'rejected').length;
+        log.info(
+          { archive: report.index, importId: accepted.importId, status: result.status, attached: docs.length - rejected, rejected },
+          result.status === 'completed'
+            ? `Archive ${report.index}: ${docs.length - rejected} attached, ${rejected} rejected (import ${accepted.importId}).`
+            : `Archive ${report.index}: import ${accepted.importId} failed (${report.message ?? 'no reason given'}); nothing in it was attached, the next run sends it again.`,
+        );
       } catch (e) {
         report.status = 'error';
         report.message = messageOf(e);
@@ -305,4 +313,8 @@ function pick(section: Record<string, unknown>, adapter: { optionsSchema: unknow
 
 function metadataCost(d: PackItem): number {
   return Buffer.byteLength(d.fileName) + Buffer.byteLength(d.documentNumber) + d.entryIds.reduce((n, id) => n + id.length + 4, 0) + 80;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
