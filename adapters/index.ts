@@ -4,10 +4,11 @@
 import type { AdapterSets } from '../src/mapping/schema.js';
 import { sqliteAdapter } from './database/sqlite.js';
 import { localAdapter } from './documents/local.js';
+import { sftpAdapter } from './documents/sftp/store.js';
 
 export function builtinAdapters(): AdapterSets {
   return {
     databases: [sqliteAdapter],
-    stores: [localAdapter],
+    stores: [localAdapter, sftpAdapter],
   };
 }

@@ -1,9 +1,11 @@
-import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { createReadStream, realpathSync } from 'node:fs';
+import { opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { AdapterConfigError, DocumentError, type DocumentStore, type DocumentStoreAdapter } from '../types.js';
+import { AdapterConfigError, DocumentError, type DocumentStore, type DocumentStoreAdapter, type ListedFile } from '../types.js';
+import { walkTree, type TreeEntry } from './list-tree.js';
+import { mappedDriveWarning, rootProblem } from './local-root.js';
 import { storeSegments } from './store-path.js';
 
 const LocalOptions = z
@@ -17,14 +19,22 @@ export const localAdapter: DocumentStoreAdapter<z.output<typeof LocalOptions>> =
   description: 'A folder on this machine or a Windows share by UNC path.',
   optionsSchema: LocalOptions,
   async open(options, ctx) {
+    const problem = rootProblem(options.root, process.platform);
+    if (problem) throw new AdapterConfigError(problem);
     const configured = path.resolve(ctx.baseDir, options.root);
     let root: string;
     try {
       root = await realpath(configured);
       if (!(await stat(root)).isDirectory()) throw new Error('not a folder');
     } catch {
-      throw new AdapterConfigError(`documents.root: the folder ${configured} does not exist or cannot be read by this account.`);
+      const drive = mappedDriveWarning(options.root, null, process.platform, process.env.SystemDrive);
+      throw new AdapterConfigError(
+        `documents.root: the folder ${configured} does not exist or cannot be read by this account.${drive ? ` ${drive}` : ''}`,
+      );
     }
+    const native = process.platform === 'win32' ? nativeRealpath(configured) : null;
+    const warning = mappedDriveWarning(options.root, native, process.platform, process.env.SystemDrive);
+    if (warning) ctx.log.warn({ root: options.root }, warning);
     return new LocalStore(root);
   },
 };
@@ -56,6 +66,18 @@ class LocalStore implements DocumentStore {
     return stream;
   }
 
+  async *list(folder: string): AsyncIterable<ListedFile> {
+    const start = folder.trim() === '' ? [] : storeSegments(folder);
+    if (start.length > 0) await this.resolve(folder);
+    const root = this.root;
+    yield* walkTree(start, async function* (segments): AsyncIterable<TreeEntry> {
+      const dir = await opendir(path.join(root, ...segments)).catch((e: unknown) => {
+        throw fsError(e, segments.join('/'));
+      });
+      for await (const d of dir) yield { name: d.name, kind: d.isFile() ? 'file' : d.isDirectory() ? 'dir' : 'other' };
+    });
+  }
+
   async close(): Promise<void> {}
 
   // A symlink inside the root may point anywhere; the real path must still be under the root.
@@ -80,4 +102,12 @@ function fsError(e: unknown, p: string): DocumentError {
   }
   if (code === 'EISDIR') return new DocumentError('unreadable', `"${p}" is a folder, not a file`, { cause: e });
   return new DocumentError('unreadable', `cannot read "${p}": ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}
+
+function nativeRealpath(p: string): string | null {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return null;
+  }
 }

@@ -1,0 +1,26 @@
+// The folder walk behind documents.index, the same for every store: a folder is read, its files
+// handed on at once, its sub-folders visited after. Links and special files are never followed,
+// so a scan cannot leave the root or loop.
+import type { ListedFile } from '../types.js';
+
+export interface TreeEntry {
+  name: string;
+  kind: 'file' | 'dir' | 'other';
+}
+
+export async function* walkTree(
+  start: string[],
+  readDir: (segments: string[]) => AsyncIterable<TreeEntry>,
+): AsyncIterable<ListedFile> {
+  const pending: string[][] = [start];
+  while (pending.length > 0) {
+    const segments = pending.pop()!;
+    const subfolders: string[][] = [];
+    for await (const entry of readDir(segments)) {
+      if (entry.kind === 'file') yield { path: [...segments, entry.name].join('/') };
+      else if (entry.kind === 'dir') subfolders.push([...segments, entry.name]);
+    }
+    // Reversed so that pop() visits them in the order they were listed.
+    pending.push(...subfolders.reverse());
+  }
+}

@@ -1,0 +1,242 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ConnectConfig } from 'ssh2';
+import {
+  AdapterConfigError,
+  DocumentError,
+  type AdapterContext,
+  type DocumentStore,
+  type DocumentStoreAdapter,
+  type ListedFile,
+} from '../../types.js';
+import { walkTree, type TreeEntry } from '../list-tree.js';
+import { storeSegments } from '../store-path.js';
+import { ConnectionLost, type SftpConnection } from './connection.js';
+import { hostKeyRefusal, hostVerifier, normaliseFingerprint } from './host-key.js';
+import { SftpOptions } from './options.js';
+import { SftpPool } from './pool.js';
+import { SftpReadStream } from './read-stream.js';
+
+export const sftpAdapter: DocumentStoreAdapter<SftpOptions> = {
+  type: 'sftp',
+  description: 'A folder on an SFTP server (SSH), checked against its pinned host key.',
+  optionsSchema: SftpOptions,
+  async open(options, ctx) {
+    const pinned = pinnedFingerprints(options);
+    const auth = await authOptions(options, ctx);
+    const where = `${options.host}:${options.port}`;
+    let firstConnect = true;
+    let lastVerifier: ReturnType<typeof hostVerifier> | undefined;
+    const pool = new SftpPool({
+      connections: options.connections,
+      perConnection: options.transfersPerConnection,
+      retries: options.retries,
+      timeoutMs: options.operationTimeoutSeconds * 1000,
+      onDrop: (why) => ctx.log.warn({ server: where, why }, `SFTP connection to ${where} lost (${why}); files in flight are retried.`),
+      connect: async () => {
+        const verifier = hostVerifier(pinned);
+        lastVerifier = verifier;
+        return {
+          host: options.host,
+          port: options.port,
+          username: options.username,
+          ...auth,
+          hostVerifier: verifier.verify,
+          readyTimeout: options.connectTimeoutSeconds * 1000,
+          keepaliveInterval: options.keepaliveSeconds * 1000,
+          keepaliveCountMax: 3,
+        } satisfies ConnectConfig;
+      },
+      connectError: (e) => {
+        const error = connectError(e, options, where, pinned, lastVerifier?.seen());
+        // A refused key or login stays refused; a network failure later in the run is retried.
+        if (error instanceof AdapterConfigError || firstConnect) return error;
+        return new ConnectionLost(error.message, { cause: e });
+      },
+    });
+    try {
+      const root = await pool.run(async (conn) => {
+        const real = await conn.realpath(options.root).catch((e: unknown) => {
+          throw new AdapterConfigError(
+            `documents.root: the folder "${options.root}" does not exist on ${where} or the account ${options.username} cannot open it (${sftpReason(e)}).`,
+          );
+        });
+        const info = await conn.stat(real);
+        if (!info.isDirectory()) throw new AdapterConfigError(`documents.root: "${options.root}" on ${where} is a file, not a folder.`);
+        return real;
+      });
+      firstConnect = false;
+      return new SftpStore(pool, root, `sftp://${options.username}@${where}${root}`);
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+  },
+};
+
+function pinnedFingerprints(options: SftpOptions): string[] {
+  const raw = options.hostKeyFingerprint === undefined ? [] : ([] as string[]).concat(options.hostKeyFingerprint);
+  return raw.map((f) => {
+    const n = normaliseFingerprint(f);
+    if (!n) {
+      throw new AdapterConfigError(
+        `documents.hostKeyFingerprint: "${f}" is not a SHA-256 fingerprint. Write it as ssh-keygen -l prints it, e.g. SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s (MD5 fingerprints are not accepted).`,
+      );
+    }
+    return n;
+  });
+}
+
+async function authOptions(options: SftpOptions, ctx: AdapterContext): Promise<Partial<ConnectConfig>> {
+  const auth: Partial<ConnectConfig> = {};
+  if (options.password) auth.password = options.password;
+  if (options.privateKeyFile) {
+    const file = path.resolve(ctx.baseDir, options.privateKeyFile);
+    try {
+      auth.privateKey = await readFile(file);
+    } catch (e) {
+      throw new AdapterConfigError(
+        `documents.privateKeyFile: cannot read the key file (${(e as NodeJS.ErrnoException).code ?? String(e)}); the path is relative to the mapping file's folder, and the account that runs clearnox-sync must be allowed to read it.`,
+      );
+    }
+    if (options.passphrase) auth.passphrase = options.passphrase;
+  } else if (options.passphrase) {
+    throw new AdapterConfigError('documents.passphrase is set but documents.privateKeyFile is not: the passphrase unlocks a key file.');
+  }
+  if (options.agent !== undefined && options.agent !== false) {
+    const agent = options.agent === true ? (process.env.SSH_AUTH_SOCK ?? (process.platform === 'win32' ? '\\\\.\\pipe\\openssh-ssh-agent' : undefined)) : options.agent;
+    if (!agent) {
+      throw new AdapterConfigError('documents.agent is true but SSH_AUTH_SOCK is not set for this account: give the agent socket path, or use privateKeyFile.');
+    }
+    auth.agent = agent;
+  }
+  if (!auth.password && !auth.privateKey && !auth.agent) {
+    throw new AdapterConfigError('documents: give password, privateKeyFile or agent so that clearnox-sync can log in to the SFTP server.');
+  }
+  return auth;
+}
+
+function connectError(e: unknown, options: SftpOptions, where: string, pinned: string[], seen: ReturnType<ReturnType<typeof hostVerifier>['seen']>): Error {
+  const message = (e as Error)?.message ?? String(e);
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (seen && !pinned.includes(seen.fingerprint)) return new AdapterConfigError(hostKeyRefusal(where, seen, pinned));
+  if (/authentication methods failed/i.test(message)) {
+    const tried = [options.password && 'password', options.privateKeyFile && 'key file', options.agent && 'agent'].filter(Boolean).join(', ');
+    return new AdapterConfigError(
+      `documents.username: the SFTP server ${where} refused the login of "${options.username}" (tried: ${tried}). Check the user name and the password or key, and that the key is in the account's authorized_keys.`,
+    );
+  }
+  if (/passphrase|encrypted|Cannot parse privateKey/i.test(message)) {
+    return new AdapterConfigError(`documents.privateKeyFile: the key cannot be used (${message}); check documents.passphrase.`);
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AdapterConfigError(`documents.host: the name "${options.host}" is not known to this machine's DNS.`);
+  if (code === 'ECONNREFUSED') return new Error(`the SFTP server ${where} refused the connection: nothing listens on that port, or a firewall refuses it (documents.host, documents.port).`);
+  if (/timed out/i.test(message) || code === 'ETIMEDOUT') return new Error(`the SFTP server ${where} did not answer in time (${message}); check the address, the firewall and documents.connectTimeoutSeconds.`);
+  return new Error(`cannot connect to the SFTP server ${where}: ${message}`);
+}
+
+/** SFTP status codes (draft-ietf-secsh-filexfer-02): 2 no such file, 3 permission denied. */
+function sftpReason(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (code === 2) return 'no such file or folder';
+  if (code === 3) return 'permission denied';
+  return (e as Error)?.message ?? String(e);
+}
+
+class SftpStore implements DocumentStore {
+  constructor(
+    private readonly pool: SftpPool,
+    private readonly root: string,
+    readonly description: string,
+  ) {}
+
+  async stat(p: string) {
+    return this.guard(p, async () => {
+      const full = this.fullPath(p);
+      const info = await this.pool.run(async (conn) => {
+        await this.checkInside(conn, full, p);
+        return conn.stat(full);
+      });
+      if (!info.isFile()) throw new DocumentError('unreadable', `"${p}" is not a file`);
+      return { size: info.size };
+    });
+  }
+
+  async open(p: string): Promise<Readable> {
+    return this.guard(p, async () => {
+      const full = this.fullPath(p);
+      for (let attempt = 0; ; attempt++) {
+        const lease = await this.pool.lease();
+        try {
+          await this.checkInside(lease.conn, full, p);
+          const handle = await lease.conn.openRead(full);
+          return new SftpReadStream(this.pool, full, { lease, handle }, (e) => this.mapError(e, p));
+        } catch (e) {
+          lease.release();
+          if (!(e instanceof ConnectionLost) || attempt >= this.pool.retries) throw e;
+          lease.conn.markLost(e.message);
+        }
+      }
+    });
+  }
+
+  async *list(folder: string): AsyncIterable<ListedFile> {
+    const start = folder.trim() === '' ? [] : storeSegments(folder);
+    const readDir = async function* (this: SftpStore, segments: string[]): AsyncIterable<TreeEntry> {
+      const dir = path.posix.join(this.root, ...segments);
+      const entries: TreeEntry[] = [];
+      await this.guard(segments.join('/'), () =>
+        this.pool.run(async (conn) => {
+          entries.length = 0;
+          if (segments === start) await this.checkInside(conn, dir, folder);
+          const handle = await conn.openDir(dir);
+          try {
+            for (let batch = await conn.readDir(handle); batch; batch = await conn.readDir(handle)) {
+              for (const { filename, attrs } of batch) {
+                entries.push({ name: filename, kind: attrs.isFile() ? 'file' : attrs.isDirectory() ? 'dir' : 'other' });
+              }
+            }
+          } finally {
+            await conn.closeHandle(handle).catch(() => undefined);
+          }
+        }),
+      );
+      yield* entries;
+    };
+    yield* walkTree(start, readDir.bind(this));
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private fullPath(p: string): string {
+    return path.posix.join(this.root, ...storeSegments(p));
+  }
+
+  // A link inside the root may point anywhere; the server resolves it and the result must stay under the root.
+  private async checkInside(conn: SftpConnection, full: string, p: string): Promise<void> {
+    const real = await conn.realpath(full);
+    if (real !== this.root && !real.startsWith(this.root.endsWith('/') ? this.root : `${this.root}/`)) {
+      throw new DocumentError('outside_root', `"${p}" leads outside the store root through a link`);
+    }
+  }
+
+  private async guard<T>(p: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      throw this.mapError(e, p);
+    }
+  }
+
+  private mapError(e: unknown, p: string): Error {
+    if (e instanceof DocumentError) return e;
+    if (e instanceof ConnectionLost) return new DocumentError('connection_lost', `the connection was lost while reading "${p}" (${e.message})`, { cause: e });
+    const code = (e as { code?: unknown })?.code;
+    if (code === 2) return new DocumentError('not_found', `no file at "${p}"`, { cause: e });
+    if (code === 3) return new DocumentError('permission_denied', `permission denied reading "${p}"`, { cause: e });
+    return new DocumentError('unreadable', `cannot read "${p}": ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  }
+}

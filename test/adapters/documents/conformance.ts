@@ -1,0 +1,200 @@
+// One behaviour for every document store: the same tests run against the local folder, the SFTP
+// server and the Samba share. A fixture writes files where the store will read them (the tests
+// run as root, the stores read as the test account where the protocol has one).
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DocumentError, type DocumentStore } from '../../../adapters/types.js';
+import { InvalidDocumentError, openPdf, statDocument } from '../../../src/pipeline/document-check.js';
+import { fakePdf } from '../../helpers/pdf.js';
+
+export interface StoreFixture {
+  /** Folder on this machine that the store reads as its root (created empty). */
+  dir: string;
+  open(): Promise<DocumentStore>;
+  /** Where a link out of the root is refused by the server itself, the kind it reports. */
+  linkOutsideKind?: DocumentError['kind'][];
+}
+
+const MiB = 1024 * 1024;
+const LIMIT = 20 * MiB;
+
+export const ODD_NAMES = [
+  'FA 2024 001.pdf',
+  'Facture n°12 été.pdf',
+  'Müller & Söhne (copie) #3.pdf',
+  "l'avoir [1] +50%; ok, ~$!.pdf",
+  'ünïcödé-日本.pdf',
+];
+
+export const TRAVERSALS = [
+  '../outside.pdf',
+  '2024/../../outside.pdf',
+  '2024\\..\\..\\outside.pdf',
+  '..\\outside.pdf',
+  '/etc/passwd',
+  '\\Windows\\win.ini',
+  'C:\\Windows\\win.ini',
+  'c:outside.pdf',
+  '\\\\FILESRV\\Factures\\x.pdf',
+  '//FILESRV/Factures/x.pdf',
+  '\\\\?\\C:\\x.pdf',
+  'FA-1.pdf:Zone.Identifier',
+  'FA\0.pdf',
+];
+
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function kindOf(work: () => Promise<unknown>): Promise<string> {
+  try {
+    const r = await work();
+    if (r && typeof (r as Readable).destroy === 'function') (r as Readable).destroy();
+  } catch (e) {
+    if (e instanceof DocumentError) return e.kind;
+    if (e instanceof InvalidDocumentError) return e.reasonCode;
+    throw e;
+  }
+  return 'ok';
+}
+
+export function describeStoreConformance(name: string, make: () => Promise<StoreFixture>, can: { permissions: boolean }): void {
+  describe(`${name} store conformance`, () => {
+    let fx: StoreFixture;
+    let store: DocumentStore;
+    const put = async (rel: string, content: Buffer | string) => {
+      const file = path.join(fx.dir, ...rel.split('/'));
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+      await writeFile(file, content, { mode: 0o644 });
+    };
+
+    beforeAll(async () => {
+      fx = await make();
+      await put('2024/01/FA-1.pdf', fakePdf('FA-1'));
+      for (const n of ODD_NAMES) await put(`odd/${n}`, fakePdf(n));
+      await put('empty.pdf', '');
+      await put('page.pdf', '<html><body>503 Service Unavailable</body></html>');
+      await put('big/large.pdf', fakePdf('large', 15 * MiB));
+      await put('big/too-large.pdf', fakePdf('too large', LIMIT + 1));
+      for (let i = 0; i < 40; i++) await put(`bulk/FA-${i}.pdf`, fakePdf(`bulk ${i}`, 30_000 + i));
+      await mkdir(path.join(fx.dir, 'folder.pdf'), { recursive: true });
+      await writeFile(path.join(path.dirname(fx.dir), `${path.basename(fx.dir)}-secret.pdf`), fakePdf('secret'));
+      await symlink(`../${path.basename(fx.dir)}-secret.pdf`, path.join(fx.dir, 'link-out.pdf'));
+      await symlink('/etc/passwd', path.join(fx.dir, 'link-abs.pdf'));
+      await symlink('2024/01/FA-1.pdf', path.join(fx.dir, 'link-in.pdf'));
+      store = await fx.open();
+    });
+
+    afterAll(async () => {
+      await store?.close();
+      await rm(path.join(path.dirname(fx.dir), `${path.basename(fx.dir)}-secret.pdf`), { force: true });
+      await rm(fx.dir, { recursive: true, force: true });
+    });
+
+    it('reads a PDF by a POSIX or a Windows-style path, byte for byte', async () => {
+      const expected = fakePdf('FA-1');
+      expect(await store.stat('2024/01/FA-1.pdf')).toEqual({ size: expected.length });
+      expect(await readAll(await store.open('2024/01/FA-1.pdf'))).toEqual(expected);
+      expect(await readAll(await store.open('2024\\01\\FA-1.pdf'))).toEqual(expected);
+      expect(await readAll(await openPdf(store, '.\\2024\\01\\FA-1.pdf', LIMIT))).toEqual(expected);
+    });
+
+    it.each(ODD_NAMES)('reads the file name %j', async (n) => {
+      expect(await readAll(await openPdf(store, `odd/${n}`, LIMIT))).toEqual(fakePdf(n));
+      expect((await store.stat(`odd\\${n}`)).size).toBe(fakePdf(n).length);
+    });
+
+    it('tells a missing file, a missing folder and a folder apart', async () => {
+      expect(await kindOf(() => store.stat('2024/01/FA-404.pdf'))).toBe('not_found');
+      expect(await kindOf(() => store.open('2024/01/FA-404.pdf'))).toBe('not_found');
+      expect(await kindOf(() => store.stat('1999/FA-1.pdf'))).toBe('not_found');
+      expect(await kindOf(() => store.open('1999/FA-1.pdf'))).toBe('not_found');
+      expect(await kindOf(() => store.stat('folder.pdf'))).toBe('unreadable');
+    });
+
+    it.each(TRAVERSALS)('refuses %j as outside the root', async (p) => {
+      expect(await kindOf(() => store.stat(p))).toBe('outside_root');
+      expect(await kindOf(() => store.open(p))).toBe('outside_root');
+    });
+
+    it('refuses links that point out of the root and follows links that stay inside', async () => {
+      const allowed = fx.linkOutsideKind ?? ['outside_root'];
+      expect(allowed).toContain(await kindOf(() => store.stat('link-out.pdf')));
+      expect(allowed).toContain(await kindOf(() => store.open('link-out.pdf')));
+      expect(allowed).toContain(await kindOf(() => store.open('link-abs.pdf')));
+      expect(await readAll(await store.open('link-in.pdf'))).toEqual(fakePdf('FA-1'));
+    });
+
+    it('reports empty files, non-PDF files and files over the limit as invalid', async () => {
+      expect(await kindOf(() => statDocument(store, 'empty.pdf', LIMIT))).toBe('empty_file');
+      expect(await kindOf(() => openPdf(store, 'empty.pdf', LIMIT))).toBe('empty_file');
+      expect(await kindOf(() => openPdf(store, 'page.pdf', LIMIT))).toBe('not_a_pdf');
+      expect(await kindOf(() => statDocument(store, 'big/too-large.pdf', LIMIT))).toBe('too_large');
+      // A file that grows past the limit after stat is stopped while it streams.
+      const stream = await openPdf(store, 'big/too-large.pdf', LIMIT);
+      await expect(readAll(stream)).rejects.toBeInstanceOf(InvalidDocumentError);
+    });
+
+    it('streams a large file intact', async () => {
+      const expected = createHash('sha256').update(fakePdf('large', 15 * MiB)).digest('hex');
+      const hash = createHash('sha256');
+      let largest = 0;
+      for await (const chunk of await openPdf(store, 'big/large.pdf', LIMIT)) {
+        largest = Math.max(largest, (chunk as Buffer).length);
+        hash.update(chunk as Buffer);
+      }
+      expect(hash.digest('hex')).toBe(expected);
+      expect(largest).toBeLessThanOrEqual(MiB);
+    });
+
+    it('reads many files at once, each intact', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const bytes = await readAll(await openPdf(store, `bulk/FA-${i}.pdf`, LIMIT));
+          return bytes.equals(fakePdf(`bulk ${i}`, 30_000 + i));
+        }),
+      );
+      expect(results.every(Boolean)).toBe(true);
+    });
+
+    it('lists the files of the tree, of a sub-folder, and refuses a folder outside', async () => {
+      const all: string[] = [];
+      for await (const f of store.list!('')) all.push(f.path);
+      expect(all).toContain('2024/01/FA-1.pdf');
+      expect(all).toEqual(expect.arrayContaining(ODD_NAMES.map((n) => `odd/${n}`)));
+      expect(all.filter((p) => p.startsWith('bulk/'))).toHaveLength(40);
+      // Links are not followed, folders are not files.
+      expect(all.some((p) => p.startsWith('link-') || p === 'folder.pdf')).toBe(false);
+      const sub: string[] = [];
+      for await (const f of store.list!('2024')) sub.push(f.path);
+      expect(sub).toEqual(['2024/01/FA-1.pdf']);
+      await expect((async () => { for await (const _ of store.list!('../')) void _; })()).rejects.toMatchObject({ kind: 'outside_root' });
+      await expect((async () => { for await (const _ of store.list!('nope')) void _; })()).rejects.toMatchObject({ kind: 'not_found' });
+    });
+
+    // Only where the store reads as an account that permissions apply to: the local store reads as
+    // this process (root), so local.test.ts checks it from a process of the test account.
+    if (can.permissions) {
+      it('tells permission denied apart from a missing file', async () => {
+        await put('locked/secret.pdf', fakePdf('locked'));
+        await chmod(path.join(fx.dir, 'locked', 'secret.pdf'), 0o000);
+        await put('closed/inside.pdf', fakePdf('inside'));
+        await chmod(path.join(fx.dir, 'closed'), 0o000);
+        try {
+          expect(await kindOf(() => store.open('locked/secret.pdf'))).toBe('permission_denied');
+          expect(await kindOf(() => openPdf(store, 'locked/secret.pdf', LIMIT))).toBe('permission_denied');
+          expect(['permission_denied']).toContain(await kindOf(() => store.open('closed/inside.pdf')));
+          expect(await kindOf(() => store.open('2024/01/FA-404.pdf'))).toBe('not_found');
+        } finally {
+          await chmod(path.join(fx.dir, 'closed'), 0o755);
+        }
+      });
+    }
+
+  });
+}
