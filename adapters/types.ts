@@ -79,7 +79,17 @@ export interface DocumentStore {
   stat(path: string): Promise<DocumentInfo>;
   /** A stream of the document's bytes, opened only when called; throws DocumentError. */
   open(path: string): Promise<Readable>;
+  /**
+   * The regular files under a store-relative folder ('' for the root), depth first, read a folder
+   * at a time; links are not followed. For ERPs that keep no path (documents.index).
+   */
+  list?(folder: string): AsyncIterable<ListedFile>;
   close(): Promise<void>;
+}
+
+export interface ListedFile {
+  /** Store-relative path written with `/`. */
+  path: string;
 }
 
 export interface DocumentStoreAdapter<Options = unknown> {
