@@ -2,27 +2,14 @@
 import archiver from 'archiver';
 import { crc32 } from 'node:zlib';
 import type { Entry } from '../../src/clearnox/contract.js';
+import { entry as baseEntry } from '../helpers/entries.js';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/server.js';
 
 export const CLIENT_ID = 'sandbox-client';
 export const CLIENT_SECRET = 'sandbox-secret';
 
 export function entry(id: string, over: Partial<Entry> = {}): Entry {
-  return {
-    id,
-    documentNumber: `FA-${id}`,
-    type: 'invoice',
-    companyCode: 'ACME-FR',
-    accountNumber: '411DUPONT',
-    accountName: 'Dupont SARL',
-    entryDate: '2024-03-01',
-    dueDate: null,
-    amount: '100.00',
-    currency: 'EUR',
-    journal: 'VE',
-    label: null,
-    ...over,
-  };
+  return baseEntry(id, `FA-${id}`, { companyCode: 'ACME-FR', accountNumber: '411DUPONT', accountName: 'Dupont SARL', ...over });
 }
 
 /** ent_001 … ent_NNN, so that id order and creation order agree. */
