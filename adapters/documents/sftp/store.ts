@@ -12,10 +12,10 @@ import {
 } from '../../types.js';
 import { walkTree, type TreeEntry } from '../list-tree.js';
 import { storeSegments } from '../store-path.js';
-import { ConnectionLost, type SftpConnection } from './connection.js';
+import { ConnectionLost, backoff, type SftpConnection } from './connection.js';
 import { hostKeyRefusal, hostVerifier, normaliseFingerprint } from './host-key.js';
 import { SftpOptions } from './options.js';
-import { SftpPool } from './pool.js';
+import { SftpPool, type Lease } from './pool.js';
 import { SftpReadStream } from './read-stream.js';
 
 export const sftpAdapter: DocumentStoreAdapter<SftpOptions> = {
@@ -57,12 +57,14 @@ export const sftpAdapter: DocumentStoreAdapter<SftpOptions> = {
     });
     try {
       const root = await pool.run(async (conn) => {
-        const real = await conn.realpath(options.root).catch((e: unknown) => {
+        const missing = (e: unknown) => {
+          if (e instanceof ConnectionLost) throw e;
           throw new AdapterConfigError(
             `documents.root: the folder "${options.root}" does not exist on ${where} or the account ${options.username} cannot open it (${sftpReason(e)}).`,
           );
-        });
-        const info = await conn.stat(real);
+        };
+        const real = await conn.realpath(options.root).catch(missing);
+        const info = await conn.stat(real).catch(missing);
         if (!info.isDirectory()) throw new AdapterConfigError(`documents.root: "${options.root}" on ${where} is a file, not a folder.`);
         return real;
       });
@@ -167,16 +169,18 @@ class SftpStore implements DocumentStore {
     return this.guard(p, async () => {
       const full = this.fullPath(p);
       for (let attempt = 0; ; attempt++) {
-        const lease = await this.pool.lease();
+        let lease: Lease | undefined;
         try {
+          lease = await this.pool.lease();
           await this.checkInside(lease.conn, full, p);
           const handle = await lease.conn.openRead(full);
           return new SftpReadStream(this.pool, full, { lease, handle }, (e) => this.mapError(e, p));
         } catch (e) {
-          lease.release();
+          lease?.release();
           if (!(e instanceof ConnectionLost) || attempt >= this.pool.retries) throw e;
-          lease.conn.markLost(e.message);
+          lease?.conn.markLost(e.message);
         }
+        await backoff(attempt + 1);
       }
     });
   }
