@@ -1,6 +1,8 @@
 // The compiled program, as Task Scheduler runs it: exit codes, messages, the report file.
-import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,5 +106,81 @@ describe('clearnox-sync CLI', () => {
     expect(r.code).toBe(3);
     expect(r.stdout + r.stderr).toMatch(/client id or client secret/);
     expect(r.stdout + r.stderr).not.toContain(FIXTURE_SECRET);
+  });
+
+  it('exits 0 when every document found was delivered; entries not in the ERP are normal', async () => {
+    const sb = await startSandbox({ entries: [entry('ent_1', 'FA-1'), entry('ent_9', 'OD-9')], processingDelayMs: 5, pollRetryAfterSeconds: null });
+    const fx = await buildFixture([{ number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') }], { baseUrl: sb.url });
+    try {
+      const r = await cli(['run', '--config', fx.mappingPath], env());
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/attached\s+1/);
+      expect(sb.state().entries.find((e) => e.id === 'ent_1')!.attachCount).toBe(1);
+    } finally {
+      await sb.close();
+      await rm(fx.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 3 when Clearnox cannot be reached, naming the address', async () => {
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const fx = await buildFixture([], { baseUrl: `http://127.0.0.1:${port}` });
+    try {
+      const r = await cli(['run', '--config', fx.mappingPath], env());
+      expect(r.code).toBe(3);
+      expect(r.stdout + r.stderr).toContain(`127.0.0.1:${port}`);
+    } finally {
+      await rm(fx.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 2 when the database file named in the mapping file does not exist', async () => {
+    const fx = await buildFixture([], { baseUrl: sandbox.url });
+    try {
+      await rm(path.join(fx.dir, 'erp.sqlite'));
+      const r = await cli(['run', '--config', fx.mappingPath], env());
+      expect(r.code).toBe(2);
+      expect(r.stdout + r.stderr).toMatch(/source\.path.*erp\.sqlite/);
+    } finally {
+      await rm(fx.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts the sandbox on 127.0.0.1 with an entries file, says it is a sandbox, and stops on SIGTERM', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-cli-sandbox-'));
+    const entriesFile = path.join(dir, 'entries.json');
+    const listed = await cli(['missing', '--config', fixture.mappingPath, '--json'], env());
+    await writeFile(entriesFile, listed.stdout);
+    const child = spawn(process.execPath, [CLI, 'sandbox', '--port', '0', '--entries', entriesFile, '--client-secret', 's3'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /Listening on (http:\/\/\S+) /.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
+      });
+      expect(out).toMatch(/^CLEARNOX SANDBOX/);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const state = (await (await fetch(`${url}/__sandbox/state`)).json()) as { entries: { id: string }[] };
+      expect(state.entries.map((e) => e.id).sort()).toEqual(JSON.parse(listed.stdout).map((e: { id: string }) => e.id).sort());
+      const token = await fetch(`${url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'sandbox-client', client_secret: 's3' }),
+      });
+      expect(token.status).toBe(200);
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
