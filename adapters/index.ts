@@ -2,13 +2,16 @@
 // schema generator take their sets from here, the core never imports an adapter itself.
 // A new adapter is one folder entry plus one line in the lists below.
 import type { AdapterSets } from '../src/mapping/schema.js';
+import { mssqlAdapter } from './database/mssql.js';
+import { mysqlAdapter } from './database/mysql.js';
+import { postgresAdapter } from './database/postgres.js';
 import { sqliteAdapter } from './database/sqlite.js';
 import { localAdapter } from './documents/local.js';
 import { sftpAdapter } from './documents/sftp/store.js';
 
 export function builtinAdapters(): AdapterSets {
   return {
-    databases: [sqliteAdapter],
+    databases: [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter],
     stores: [localAdapter, sftpAdapter],
   };
 }

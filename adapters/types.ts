@@ -42,9 +42,21 @@ export interface DatabaseAdapter<Options = unknown> {
   open(options: Options, query: SourceQuery, ctx: AdapterContext): Promise<DatabaseSource>;
 }
 
-/** The mapping file's query: raw SQL with named bindings `:documentNumbers` / `:normalizedNumbers`. */
-export interface SourceQuery {
-  sql: string;
+/**
+ * The mapping file's query: raw SQL with named bindings `:documentNumbers` / `:normalizedNumbers`,
+ * or the declarative form for a plain table, which the adapter writes in its own dialect.
+ */
+export type SourceQuery = { sql: string } | { table: TableQuery };
+
+export interface TableQuery {
+  /** Table or view, optionally qualified by its schema (dbo.F_DOCENTETE). */
+  name: string;
+  /** Column of the result -> column of the table. */
+  columns: Record<string, string>;
+  /** The table's column compared with the entries' document numbers. */
+  numberColumn: string;
+  /** Extra condition in the database's SQL, e.g. "entity = 1". */
+  where?: string;
 }
 
 /** Why a document could not be read; the report tells these apart. */

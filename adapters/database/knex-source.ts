@@ -2,30 +2,80 @@
 // list parameters, never interpolated. knex does not expand an array bound to `:name`, so each
 // list is bound as a nested raw of `?, ?, ...` with its values.
 import knexFactory, { type Knex } from 'knex';
-import { AdapterConfigError, type DatabaseSource, type LookupBatch, type SourceQuery, type SourceRow } from '../types.js';
+import { AdapterConfigError, type AdapterContext, type DatabaseSource, type LookupBatch, type SourceQuery, type SourceRow, type TableQuery } from '../types.js';
+import { where, type Target } from './errors.js';
 import { readOnlyProblem } from './sql-guard.js';
 
 export class QueryRefusedError extends AdapterConfigError {}
 
+const LISTS = /:(documentNumbers|normalizedNumbers)\b/g;
+
+/** What differs between databases for a look-up. */
+export interface Dialect {
+  /** Most values one statement may bind (SQL Server: 2,100; PostgreSQL, MySQL: 65,535). */
+  maxParameters: number;
+  /**
+   * Turns a driver error into one a person can act on. `sql` is the query as the mapping file
+   * writes it, `sent` the statement as the driver sent it (lists expanded, on the same lines).
+   */
+  explain(error: unknown, sql?: string, sent?: string): Error;
+}
+
 export function checkQuery(query: SourceQuery): void {
-  const problem = readOnlyProblem(query.sql);
+  const problem = 'sql' in query ? readOnlyProblem(query.sql) : tableQueryProblem(query.table);
   if (problem) throw new QueryRefusedError(`source.query refused: ${problem}.`);
 }
 
+function tableQueryProblem(table: TableQuery): string | null {
+  // The condition is the only raw SQL of the table form: check it inside the statement it joins.
+  if (table.where === undefined) return null;
+  return readOnlyProblem(`SELECT 1 FROM t WHERE (${table.where}) AND n IN (:documentNumbers)`);
+}
+
+/** Values a batch may hold so that the statement stays under the database's parameter limit. */
+export function batchLimit(query: SourceQuery, maxParameters: number): number {
+  const lists = 'sql' in query ? Math.max(1, query.sql.match(LISTS)?.length ?? 0) : 1;
+  return Math.max(1, Math.floor(maxParameters / lists));
+}
+
 export class KnexSource implements DatabaseSource {
+  readonly maxBatchSize: number;
+
   constructor(
     private readonly db: Knex,
     private readonly query: SourceQuery,
-    readonly maxBatchSize: number,
-  ) {}
+    private readonly dialect: Dialect,
+  ) {
+    this.maxBatchSize = batchLimit(query, dialect.maxParameters);
+  }
+
+  /** The statement one batch runs, for tests that cannot reach the database (SQL Server). */
+  compile(batch: LookupBatch): Knex.Raw | Knex.QueryBuilder {
+    if ('table' in this.query) {
+      const { name, columns, numberColumn, where } = this.query.table;
+      const select = this.db.select(columns).from(name).whereIn(numberColumn, batch.documentNumbers);
+      return where ? select.andWhereRaw(`(${where})`) : select;
+    }
+    const bindings = { documentNumbers: this.list(batch.documentNumbers), normalizedNumbers: this.list(batch.normalizedNumbers) };
+    return this.db.raw(this.query.sql, bindings);
+  }
 
   async lookup(batch: LookupBatch): Promise<SourceRow[]> {
-    const bindings = { documentNumbers: this.list(batch.documentNumbers), normalizedNumbers: this.list(batch.normalizedNumbers) };
-    const result: unknown = await this.db.raw(this.query.sql, bindings);
-    return rowsOf(result);
+    const statement = this.compile(batch);
+    try {
+      return rowsOf(await statement);
+    } catch (e) {
+      const sent = statement.toSQL().toNative().sql;
+      // knex puts the whole statement before the database's message; with thousands of
+      // placeholders it would bury it.
+      if (e instanceof Error && e.message.startsWith(`${sent} - `)) e.message = e.message.slice(sent.length + 3);
+      throw this.dialect.explain(e, 'sql' in this.query ? this.query.sql : sent, sent);
+    }
   }
 
   private list(values: string[]): Knex.Raw {
+    // An empty IN () is a syntax error everywhere; a list of one NULL matches nothing.
+    if (values.length === 0) return this.db.raw('NULL');
     return this.db.raw(values.map(() => '?').join(', '), values);
   }
 
@@ -34,7 +84,7 @@ export class KnexSource implements DatabaseSource {
   }
 }
 
-// knex.raw answers in each driver's own shape.
+// knex.raw answers in each driver's own shape; a query builder always with rows.
 function rowsOf(result: unknown): SourceRow[] {
   if (Array.isArray(result)) {
     // mysql2: [rows, fields]; better-sqlite3 and mssql: rows
@@ -49,4 +99,43 @@ function rowsOf(result: unknown): SourceRow[] {
 
 export function createKnex(config: Knex.Config): Knex {
   return knexFactory(config);
+}
+
+/** Opens the pool and runs a first statement, so a wrong host or password fails before any look-up. */
+export async function connectOrExplain(db: Knex, dialect: Dialect, probe = 'select 1'): Promise<void> {
+  try {
+    await db.raw(probe);
+  } catch (e) {
+    await db.destroy().catch(() => undefined);
+    throw dialect.explain(e);
+  }
+}
+
+/** The pool (one connection: batches run one after the other), a first statement, the source. */
+export async function openKnexSource(opts: {
+  client: string;
+  connection: Record<string, unknown>;
+  afterCreate?: (conn: never, done: (err: Error | null, conn: unknown) => void) => void;
+  connectTimeoutSeconds: number;
+  query: SourceQuery;
+  target: Target;
+  dialect: Dialect;
+  ctx: AdapterContext;
+}): Promise<KnexSource> {
+  const db = createKnex({
+    client: opts.client,
+    connection: opts.connection as never,
+    pool: { min: 0, max: 1, ...(opts.afterCreate ? { afterCreate: opts.afterCreate } : {}) },
+    acquireConnectionTimeout: (opts.connectTimeoutSeconds + 5) * 1000,
+    log: quietLog(opts.ctx),
+  });
+  await connectOrExplain(db, opts.dialect);
+  opts.ctx.log.debug({ host: opts.target.host, database: opts.target.database }, `Connected to ${where(opts.target)}`);
+  return new KnexSource(db, opts.query, opts.dialect);
+}
+
+/** knex prints pool errors on the console; they are explained once, by `Dialect.explain`. */
+export function quietLog(ctx: AdapterContext): Knex.Config['log'] {
+  const debug = (message: unknown) => ctx.log.debug({ knex: String(message) }, 'knex');
+  return { warn: debug, error: debug, deprecate: debug, debug };
 }

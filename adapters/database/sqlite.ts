@@ -2,7 +2,8 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
-import { KnexSource, checkQuery, createKnex } from './knex-source.js';
+import { queryFailed } from './errors.js';
+import { KnexSource, checkQuery, createKnex, quietLog, type Dialect } from './knex-source.js';
 
 const SqliteOptions = z
   .object({
@@ -26,9 +27,18 @@ export const sqliteAdapter: DatabaseAdapter<z.output<typeof SqliteOptions>> = {
       connection: { filename, options: { readonly: true } },
       useNullAsDefault: true,
       pool: { min: 1, max: 1 },
+      log: quietLog(ctx),
     });
     await db.raw('select 1');
-    // SQLite allows 32,766 host parameters; a query may bind both lists.
-    return new KnexSource(db, query, 16_000);
+    return new KnexSource(db, query, sqliteDialect(filename));
   },
 };
+
+function sqliteDialect(filename: string): Dialect {
+  const target = { engine: 'SQLite', database: filename };
+  return {
+    // SQLite allows 32,766 host parameters (999 in builds older than 3.32).
+    maxParameters: 32_000,
+    explain: (e, sql) => ((e as { code?: unknown }).code && String((e as { code?: unknown }).code).startsWith('SQLITE_') ? queryFailed(target, e, sql, undefined) : (e as Error)),
+  };
+}

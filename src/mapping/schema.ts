@@ -26,14 +26,29 @@ export const ClearnoxSectionSchema = z
   })
   .strict();
 
+export const TableQuerySchema = z
+  .object({
+    table: z.string().min(1).describe('Table or view holding one row per document, e.g. llx_facture or dbo.F_DOCENTETE.'),
+    columns: z
+      .record(z.string().min(1), z.string().min(1))
+      .describe('Columns to read: name in the result (as documentNumberColumn, pathColumn and pathTemplate use it) -> column of the table.'),
+    where: z.string().min(1).optional().describe('Extra condition in the database\'s SQL, e.g. "entity = 1".'),
+  })
+  .strict();
+
 /** Keys of `source` that every database adapter shares; the adapter adds its connection keys. */
 export const SourceCommonShape = {
   query: z
-    .string()
-    .min(1)
-    .describe(
-      'One SELECT (or WITH) returning one row per document. Bind the batch with :documentNumbers (numbers as Clearnox spells them) or :normalizedNumbers (after `match`), e.g. WHERE piece IN (:documentNumbers).',
-    ),
+    .union([
+      z
+        .string()
+        .min(1)
+        .describe(
+          'One SELECT (or WITH) returning one row per document. Bind the batch with :documentNumbers (numbers as Clearnox spells them) or :normalizedNumbers (after `match`), e.g. WHERE piece IN (:documentNumbers).',
+        ),
+      TableQuerySchema,
+    ])
+    .describe('The SQL of the look-up, or for a plain table: table, columns and an optional where; the numbers are compared with the column named by documentNumberColumn.'),
   documentNumberColumn: z.string().min(1).default('documentNumber').describe('Column of the query holding the document number.'),
   pathColumn: z.string().min(1).optional().describe('Column holding the PDF path, relative to the document store root.'),
   pathTemplate: z
@@ -84,15 +99,37 @@ function asObject(schema: z.ZodType, what: string): z.ZodObject {
   return schema;
 }
 
+/** The same keys, all optional and without defaults: a company's settings only replace what they name. */
+function overrideOf(shape: Record<string, z.ZodType>): z.ZodObject {
+  return z
+    .object(Object.fromEntries(Object.entries(shape).map(([k, v]) => [k, (v instanceof z.ZodDefault ? (v.unwrap() as z.ZodType) : v).optional()])))
+    .strict();
+}
+
 export function buildMappingSchema(adapters: AdapterSets) {
-  const sources = adapters.databases.map((a) =>
-    asObject(a.optionsSchema, a.type)
-      .extend({ type: z.literal(a.type).describe(a.description), ...SourceCommonShape })
+  const sources = adapters.databases.map((a) => {
+    const options = asObject(a.optionsSchema, a.type);
+    const company = overrideOf({ ...options.shape, query: SourceCommonShape.query, batchSize: SourceCommonShape.batchSize });
+    return options
+      .extend({
+        type: z.literal(a.type).describe(a.description),
+        ...SourceCommonShape,
+        companies: z
+          .record(z.string().min(1), company)
+          .optional()
+          .describe(
+            'One ledger per database or schema: Clearnox companyCode -> the keys that differ for that company (database, schema, query, ...). Entries are looked up only in their own company\'s source.',
+          ),
+      })
       .strict()
       .refine((s) => Boolean(s.pathColumn) !== Boolean(s.pathTemplate), {
         message: 'give exactly one of pathColumn or pathTemplate',
-      }),
-  );
+      })
+      .refine((s) => typeof s.query === 'string' || String(s.documentNumberColumn) in (s.query as TableQuerySection).columns, {
+        message: 'query.columns must name the document number column (documentNumberColumn, "documentNumber" unless set)',
+        path: ['query', 'columns'],
+      });
+  });
   const stores = adapters.stores.map((a) =>
     asObject(a.optionsSchema, a.type).extend({ type: z.literal(a.type).describe(a.description) }).strict(),
   );
@@ -112,9 +149,13 @@ export type ClearnoxSection = z.output<typeof ClearnoxSectionSchema>;
 export type MatchSection = z.output<typeof MatchSectionSchema>;
 export type UploadSection = z.output<typeof UploadSectionSchema>;
 
+export type TableQuerySection = z.output<typeof TableQuerySchema>;
+
 export interface SourceSection {
   type: string;
-  query: string;
+  query: string | TableQuerySection;
+  /** Per Clearnox companyCode, the keys that differ from this section. */
+  companies?: Record<string, Record<string, unknown>>;
   documentNumberColumn: string;
   pathColumn?: string;
   pathTemplate?: string;

@@ -52,7 +52,8 @@ export async function lookupDocuments(
       documentNumbers: [...new Set(batch.flatMap((g) => g.spellings))],
       normalizedNumbers: [...wanted],
     });
-    for (const row of rows) {
+    for (const raw of rows) {
+      const row = anyCase(raw);
       const key = normalise(numberOf(row, section.documentNumberColumn));
       // A query may return more than it was asked (a LIKE, a join); only asked numbers count.
       if (!wanted.has(key)) continue;
@@ -66,6 +67,18 @@ export async function lookupDocuments(
     onBatch?.(done, groups.length);
   }
   return found;
+}
+
+/**
+ * PostgreSQL lowercases unquoted names (`AS documentNumber` comes back as documentnumber): a
+ * column missing as written is looked for without case before it counts as missing.
+ */
+function anyCase(row: SourceRow): SourceRow {
+  const find = (name: string) => Object.keys(row).find((k) => k.toLowerCase() === name.toLowerCase());
+  return new Proxy(row, {
+    has: (target, name) => name in target || (typeof name === 'string' && find(name) !== undefined),
+    get: (target, name) => (typeof name !== 'string' || name in target ? Reflect.get(target, name) : target[find(name) ?? name]),
+  });
 }
 
 function numberOf(row: SourceRow, column: string): string {

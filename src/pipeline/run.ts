@@ -4,18 +4,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import type { AdapterContext, DatabaseSource, DocumentStore } from '../../adapters/types.js';
+import type { AdapterContext, DocumentStore } from '../../adapters/types.js';
 import { DocumentError } from '../../adapters/types.js';
 import type { Entry, Import } from '../clearnox/contract.js';
 import type { Logger } from '../log.js';
 import type { AdapterSets, LoadedMapping } from '../mapping/schema.js';
-import { groupEntries, type DocumentGroup } from '../match/groups.js';
+import type { DocumentGroup } from '../match/groups.js';
 import { makeNormaliser } from '../match/normalise.js';
 import type { ClearnoxApi } from './api.js';
 import { abortKind, messageOf, stopsTheRun } from './classify.js';
 import { InvalidDocumentError, openPdf, statDocument } from './document-check.js';
 import { FileNamer } from './file-names.js';
-import { lookupDocuments } from './lookup.js';
+import { lookupByCompany } from './company-sources.js';
 import type { EntryResult, Outcome, ReasonCode } from './outcomes.js';
 import { packArchive, type PackItem } from './pack.js';
 import { planArchives } from './plan-archives.js';
@@ -61,7 +61,6 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   const archives: ArchiveReport[] = [];
   let entries: Entry[] = [];
   let abort: RunReport['abort'];
-  let source: DatabaseSource | undefined;
   let store: DocumentStore | undefined;
   let workDir: string | undefined;
   const ctx: AdapterContext = { baseDir: loaded.baseDir, log };
@@ -98,16 +97,18 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     if (entries.length === 0) return finish();
 
     const normalise = makeNormaliser(mapping.match);
-    const groups = groupEntries(entries, normalise);
-    const dbAdapter = opts.adapters.databases.find((a) => a.type === mapping.source.type)!;
-    source = await stage('connecting to the accounting database', () =>
-      dbAdapter.open(dbAdapter.optionsSchema.parse(pick(mapping.source, dbAdapter)), { sql: mapping.source.query }, ctx),
-    );
-    const found = await stage('looking up the document numbers in the accounting database', () =>
-      lookupDocuments(source!, mapping.source, groups, normalise, (done, total) =>
-        log.debug({ done, total }, `Looked up ${done} of ${total} document numbers`),
-      ),
-    );
+    const { groups, found, unmapped } = await lookupByCompany({
+      section: mapping.source,
+      adapter: opts.adapters.databases.find((a) => a.type === mapping.source.type)!,
+      entries,
+      normalise,
+      ctx,
+      stage,
+      onBatch: (done, total) => log.debug({ done, total }, `Looked up ${done} of ${total} document numbers`),
+    });
+    for (const { group, companyCode } of unmapped) {
+      settleGroup(group, 'not_found', 'no_row_in_source', `not looked up: the mapping file has no source for company ${companyCode ?? '(none)'} (source.companies)`);
+    }
 
     const candidates: { group: DocumentGroup; path: string }[] = [];
     for (const group of groups) {
@@ -244,7 +245,6 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     log.error({ stage: stageName, kind: abort.kind }, `Run aborted while ${stageName}: ${abort.message}`);
     return finish();
   } finally {
-    await source?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the database failed'));
     await store?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the document store failed'));
     if (workDir) await rm(workDir, { recursive: true, force: true });
   }

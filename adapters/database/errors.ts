@@ -1,0 +1,141 @@
+// A database error as an integrator can act on it: which key of the mapping file to check and
+// what to ask the DBA. Driver messages are passed through `redact`, and none of these messages is
+// built from the password, so a password can never be echoed.
+import { redact } from '../../src/secrets.js';
+import { AdapterConfigError } from '../types.js';
+
+/** Where the adapter tried to connect, as the mapping file says it (never the password). */
+export interface Target {
+  engine: string;
+  host?: string;
+  port?: number | string;
+  user?: string;
+  database?: string;
+  /** How the settings were given: `source.connectionString` or the separate keys. */
+  viaConnectionString?: boolean;
+}
+
+/** The server cannot be reached: the mapping file may be right, the network or server is not. */
+export class DatabaseUnreachableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+/** The query failed on the database: the mapping file's query must change. */
+export class QueryFailedError extends AdapterConfigError {
+  constructor(
+    message: string,
+    readonly line?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'QueryFailedError';
+  }
+}
+
+export function where(t: Target): string {
+  if (!t.host && t.database) return `the ${t.engine} database ${t.database}`;
+  const at = t.host ? ` at ${t.host}${t.port !== undefined ? `:${t.port}` : ''}` : '';
+  return `the ${t.engine} server${at}`;
+}
+
+function keys(t: Target, ...names: string[]): string {
+  return t.viaConnectionString ? 'source.connectionString' : names.map((n) => `source.${n}`).join(' and ');
+}
+
+export function driverMessage(e: unknown): string {
+  const err = e as { message?: unknown; sqlMessage?: unknown };
+  const text = typeof err?.sqlMessage === 'string' ? err.sqlMessage : typeof err?.message === 'string' ? err.message : String(e);
+  return redact(text.trim());
+}
+
+/** Socket-level failures every driver reports alike (Node's error codes). */
+export function networkProblem(e: unknown, t: Target): DatabaseUnreachableError | null {
+  const code = errorCode(e);
+  const cause = { cause: e };
+  const hostKeys = keys(t, 'host', 'port');
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new DatabaseUnreachableError(
+        `cannot reach ${where(t)}: the connection was refused. Check ${hostKeys}, that the server is running and accepts TCP connections on that port, and that no firewall blocks it.`,
+        cause,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new DatabaseUnreachableError(
+        `cannot reach ${where(t)}: the host name "${t.host ?? ''}" is not known to this machine's DNS. Check its spelling in ${keys(t, 'host')}, or write the server's IP address.`,
+        cause,
+      );
+    case 'ETIMEDOUT':
+    case 'ETIMEOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new DatabaseUnreachableError(
+        `cannot reach ${where(t)}: no answer (${code}). Check ${hostKeys}, that this machine can reach the server (VPN, firewall), and that the server listens on that port.`,
+        cause,
+      );
+    case 'ECONNRESET':
+      return new DatabaseUnreachableError(`the connection to ${where(t)} was cut (${code}): ${driverMessage(e)}`, cause);
+    default:
+      return null;
+  }
+}
+
+export function loginFailed(t: Target, detail: string, e: unknown): AdapterConfigError {
+  return new AdapterConfigError(
+    `login failed for user "${t.user ?? ''}" on ${where(t)}: ${detail}. Check ${keys(t, 'user', 'password')} ` +
+      `(the password is read from the reference in the mapping file; it is not shown here).`,
+    { cause: e },
+  );
+}
+
+export function noDatabase(t: Target, e: unknown): AdapterConfigError {
+  return new AdapterConfigError(
+    `the database "${t.database ?? ''}" does not exist on ${where(t)}, or user "${t.user ?? ''}" may not open it. Check ${keys(t, 'database')} (spelling and case).`,
+    { cause: e },
+  );
+}
+
+/** The query failed: the database's own words, with the line of source.query they point at. */
+export function queryFailed(t: Target, e: unknown, sql: string | undefined, line: number | undefined): QueryFailedError {
+  const text = sql?.split(/\r?\n/)[(line ?? 0) - 1]?.trim();
+  const at = line && text ? ` at line ${line} of source.query ("${text.length > 120 ? `${text.slice(0, 117)}...` : text}")` : '';
+  return new QueryFailedError(`source.query failed on ${where(t)}${at}: ${driverMessage(e)}. Correct the query in the mapping file; it is run as written.`, line, {
+    cause: e,
+  });
+}
+
+/**
+ * The line of `sql` naming the first quoted name of a message such as "Unknown column 'numbr' in
+ * 'where clause'", for databases that give no line for anything but a syntax error.
+ */
+export function lineNaming(sql: string | undefined, message: string): number | undefined {
+  const name = /'([^']+)'/.exec(message)?.[1]?.split('.').pop();
+  if (!sql || !name) return undefined;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const index = sql.split(/\r?\n/).findIndex((l) => new RegExp(`(^|[^\\w])${escaped}($|[^\\w])`, 'i').test(l));
+  return index >= 0 ? index + 1 : undefined;
+}
+
+/** The line of `sql` holding the 1-based character `position` (PostgreSQL reports positions). */
+export function lineAt(sql: string, position: number): number {
+  return sql.slice(0, Math.max(0, position - 1)).split('\n').length;
+}
+
+export function errorCode(e: unknown): string | undefined {
+  const err = e as { code?: unknown; errors?: unknown[] };
+  if (typeof err?.code === 'string' && err.code) return err.code;
+  // Node 20 tries every address of a name and reports them together.
+  const inner = Array.isArray(err?.errors) ? (err.errors[0] as { code?: unknown }) : undefined;
+  return typeof inner?.code === 'string' ? inner.code : undefined;
+}
+
+/** Certificate problems of an encrypted connection (Node's TLS error codes). */
+export function tlsProblem(e: unknown, t: Target, howToTrust: string): AdapterConfigError | null {
+  const code = errorCode(e) ?? '';
+  const message = driverMessage(e);
+  if (!/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/i.test(code) && !/certificate|self.signed|SSL|TLS/i.test(message)) return null;
+  return new AdapterConfigError(`the encrypted connection to ${where(t)} failed: ${message}. ${howToTrust}`, { cause: e });
+}

@@ -1,0 +1,197 @@
+import { createRequire } from 'node:module';
+import { z } from 'zod';
+import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
+import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, type Target } from './errors.js';
+import { checkQuery, openKnexSource, type Dialect } from './knex-source.js';
+import { requireServerKeys, serverShape } from './server-options.js';
+
+const MssqlOptions = z
+  .object({
+    ...serverShape(
+      'SQL Server',
+      1433,
+      'Server=SQL01\\SAGE100;Database=BIJOU;User Id=clearnox;Password=${env:ERP_DB_PASSWORD};TrustServerCertificate=true',
+    ),
+    instanceName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Named instance, e.g. SAGE100 for SQL01\\SAGE100 (found through the SQL Server Browser, UDP 1434); leave port out.'),
+    domain: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Windows domain of the user for Windows (NTLM) authentication; without it the user is a SQL Server login.'),
+    encrypt: z.boolean().default(true).describe('Encrypt the connection (SQL Server 2022 and Azure require it).'),
+    trustServerCertificate: z
+      .boolean()
+      .default(false)
+      .describe('Accept the server certificate without checking it: needed for the self-signed certificate most on-premises servers use.'),
+    queryTimeoutSeconds: z.number().positive().default(300).describe('Longest time one look-up query may run.'),
+  })
+  .strict();
+
+type Options = z.output<typeof MssqlOptions>;
+
+// At most 2,100 parameters per request (knex's whereIn does not split, so the batch is split here).
+export const MSSQL_MAX_PARAMETERS = 2_100;
+
+/** The settings after a connection string, a `SERVER\INSTANCE` host or a `DOMAIN\user` are taken apart. */
+export interface MssqlSettings {
+  server?: string;
+  port?: number;
+  instanceName?: string;
+  database?: string;
+  user?: string;
+  password?: string;
+  domain?: string;
+  encrypt: boolean;
+  trustServerCertificate: boolean;
+}
+
+interface ParsedConnectionString {
+  server?: string;
+  port?: number;
+  database?: string;
+  user?: string;
+  password?: string;
+  domain?: string;
+  authentication_type?: string;
+  options?: { instanceName?: string; encrypt?: boolean; trustServerCertificate?: boolean };
+}
+
+const require = createRequire(import.meta.url);
+
+function parseConnectionString(text: string): ParsedConnectionString {
+  // node-mssql's parser knows the ADO.NET keywords and their aliases (Data Source, Initial Catalog, ...).
+  const mssql = require('mssql') as { ConnectionPool: { parseConnectionString(s: string): ParsedConnectionString } };
+  try {
+    return mssql.ConnectionPool.parseConnectionString(text);
+  } catch (e) {
+    throw new AdapterConfigError(`source.connectionString is not a SQL Server connection string: ${driverMessage(e)}.`);
+  }
+}
+
+export function mssqlSettings(o: Options): MssqlSettings {
+  let s: MssqlSettings;
+  if (o.connectionString) {
+    const p = parseConnectionString(o.connectionString);
+    s = {
+      server: p.server,
+      port: p.options?.instanceName ? undefined : p.port,
+      instanceName: p.options?.instanceName,
+      database: p.database,
+      user: p.user,
+      password: p.password,
+      domain: p.domain,
+      encrypt: p.options?.encrypt ?? o.encrypt,
+      trustServerCertificate: p.options?.trustServerCertificate ?? o.trustServerCertificate,
+    };
+  } else {
+    s = { ...o, server: o.host };
+  }
+  const named = s.server ? /^([^\\]+)\\(.+)$/.exec(s.server) : null;
+  if (named) s = { ...s, server: named[1], instanceName: s.instanceName ?? named[2] };
+  const qualified = s.user ? /^([^\\]+)\\(.+)$/.exec(s.user) : null;
+  if (qualified) s = { ...s, domain: s.domain ?? qualified[1], user: qualified[2] };
+  if (s.instanceName && s.port !== undefined) {
+    throw new AdapterConfigError('source: give either instanceName or port, not both (a named instance is found through the SQL Server Browser).');
+  }
+  return s;
+}
+
+export function mssqlConnection(s: MssqlSettings, o: Pick<Options, 'connectTimeoutSeconds' | 'queryTimeoutSeconds'>): Record<string, unknown> {
+  return {
+    server: s.server,
+    ...(s.port !== undefined ? { port: s.port } : {}),
+    database: s.database,
+    user: s.user,
+    password: s.password,
+    ...(s.domain ? { domain: s.domain, type: 'ntlm' } : {}),
+    connectionTimeout: o.connectTimeoutSeconds * 1000,
+    requestTimeout: o.queryTimeoutSeconds * 1000,
+    options: {
+      encrypt: s.encrypt,
+      trustServerCertificate: s.trustServerCertificate,
+      ...(s.instanceName ? { instanceName: s.instanceName } : {}),
+      appName: 'clearnox-sync',
+      // Routes to a readable secondary where an availability group has one; harmless elsewhere.
+      readOnlyIntent: true,
+    },
+  };
+}
+
+export function mssqlTarget(s: MssqlSettings, viaConnectionString: boolean): Target {
+  return {
+    engine: 'SQL Server',
+    host: s.instanceName ? `${s.server ?? ''}\\${s.instanceName}` : s.server,
+    ...(s.instanceName ? {} : { port: s.port ?? 1433 }),
+    user: s.domain ? `${s.domain}\\${s.user ?? ''}` : s.user,
+    database: s.database,
+    viaConnectionString,
+  };
+}
+
+export function mssqlDialect(t: Target): Dialect {
+  return {
+    maxParameters: MSSQL_MAX_PARAMETERS,
+    explain(e, sql) {
+      const code = errorCode(e);
+      const message = driverMessage(e);
+      if (code === 'ELOGIN') {
+        if (/Cannot open database/i.test(message)) return noDatabase(t, e);
+        if (/untrusted domain|Windows authentication/i.test(message)) {
+          return loginFailed(t, 'the server does not accept this Windows (NTLM) login; check source.domain, or use a SQL Server login', e);
+        }
+        return loginFailed(t, 'wrong password, no such login, or SQL Server authentication is off on the server (Windows authentication only)', e);
+      }
+      if (code === 'EINSTLOOKUP') {
+        return new AdapterConfigError(
+          `cannot find the named instance ${t.host ?? ''}: the SQL Server Browser did not answer (UDP port 1434). Check source.instanceName, ` +
+            `or give the instance's TCP port in source.port instead (SQL Server Configuration Manager shows it).`,
+          { cause: e },
+        );
+      }
+      const tls = tlsProblem(
+        e,
+        t,
+        'Most on-premises servers use a self-signed certificate: set source.trustServerCertificate: true, or install a certificate this machine trusts.',
+      );
+      if (tls) return tls;
+      if (code === 'ESOCKET' || code === 'ETIMEOUT') {
+        const inner = (e as { cause?: unknown }).cause;
+        const net = networkProblem(inner ?? { code: /ECONNREFUSED/.test(message) ? 'ECONNREFUSED' : /ENOTFOUND/.test(message) ? 'ENOTFOUND' : 'ETIMEDOUT' }, t);
+        if (net) return net;
+      }
+      const net = networkProblem(e, t);
+      if (net) return net;
+      const number = (e as { number?: unknown }).number;
+      if (code === 'EREQUEST' || typeof number === 'number') {
+        const line = Number((e as { lineNumber?: unknown }).lineNumber);
+        return queryFailed(t, e, sql, line > 0 ? line : undefined);
+      }
+      return e instanceof Error ? e : new Error(String(e));
+    },
+  };
+}
+
+export const mssqlAdapter: DatabaseAdapter<Options> = {
+  type: 'mssql',
+  description: 'Microsoft SQL Server (Sage 100, Dynamics NAV/Business Central on premises, ...).',
+  optionsSchema: MssqlOptions,
+  async open(options, query, ctx) {
+    checkQuery(query);
+    requireServerKeys(options, ['host', 'database', 'user']);
+    const settings = mssqlSettings(options);
+    const target = mssqlTarget(settings, Boolean(options.connectionString));
+    return openKnexSource({
+      client: 'mssql',
+      connection: mssqlConnection(settings, options),
+      connectTimeoutSeconds: options.connectTimeoutSeconds,
+      query,
+      target,
+      dialect: mssqlDialect(target),
+      ctx,
+    });
+  },
+};

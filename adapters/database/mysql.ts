@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
+import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, where, type Target } from './errors.js';
+import { checkQuery, openKnexSource, type Dialect } from './knex-source.js';
+import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
+
+const MysqlOptions = z
+  .object({
+    ...serverShape('MySQL or MariaDB', 3306, 'mysql://sync:${env:ERP_DB_PASSWORD}@erp-server:3306/dolibarr'),
+    sslMode: z
+      .enum(['DISABLED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'])
+      .default('DISABLED')
+      .describe('As the mysql client\'s --ssl-mode: DISABLED, REQUIRED (encrypted, certificate not checked), VERIFY_CA, VERIFY_IDENTITY.'),
+    sslCa: z.string().min(1).optional().describe('CA certificate file (PEM) for VERIFY_CA / VERIFY_IDENTITY, relative to the mapping file.'),
+    charset: z.string().min(1).default('utf8mb4').describe('Connection character set; utf8mb4 reads every character.'),
+  })
+  .strict();
+
+type Options = z.output<typeof MysqlOptions>;
+
+// The protocol allows 65,535 placeholders per statement (error 1390); a little room for the query's own.
+const MAX_PARAMETERS = 65_000;
+const SSL_MODES = { DISABLED: 'off', REQUIRED: 'encrypt', VERIFY_CA: 'verify-ca', VERIFY_IDENTITY: 'verify-full' } as const;
+
+export function mysqlTarget(o: Options): Target {
+  return serverTarget('MySQL/MariaDB', 3306, o);
+}
+
+export function mysqlDialect(t: Target): Dialect {
+  return {
+    maxParameters: MAX_PARAMETERS,
+    explain(e, sql) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ER_ACCESS_DENIED_ERROR') return loginFailed(t, 'wrong password, or no such user for this machine', e);
+      if (code === 'ER_BAD_DB_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') return noDatabase(t, e);
+      if (code === 'ER_HOST_NOT_PRIVILEGED') {
+        return new AdapterConfigError(
+          `${where(t)} does not let this machine connect (${driverMessage(e)}). Ask the database administrator to create the user for this machine's address (see the GRANT in docs/databases.md).`,
+          { cause: e },
+        );
+      }
+      const net = networkProblem(e, t) ?? tlsProblem(e, t, 'Set source.sslCa to the CA that signed the server certificate, or use sslMode: REQUIRED.');
+      if (net) return net;
+      if (typeof (e as { sqlState?: unknown }).sqlState === 'string') {
+        const message = driverMessage(e);
+        const line = Number(/ at line (\d+)\s*$/.exec(message)?.[1]);
+        return queryFailed(t, e, sql, line > 0 ? line : lineNaming(sql, message));
+      }
+      return e instanceof Error ? e : new Error(String(e));
+    },
+  };
+}
+
+export const mysqlAdapter: DatabaseAdapter<Options> = {
+  type: 'mysql',
+  description: 'MySQL or MariaDB (Dolibarr, ...), queried in read-only transactions.',
+  optionsSchema: MysqlOptions,
+  async open(options, query, ctx) {
+    checkQuery(query);
+    requireServerKeys(options);
+    const target = mysqlTarget(options);
+    const ca = await readCertificate('source.sslCa', options.sslCa, ctx);
+    const ssl = tlsOptions(SSL_MODES[options.sslMode], ca);
+    return openKnexSource({
+      client: 'mysql2',
+      connection: {
+        ...(options.connectionString
+          ? { uri: options.connectionString }
+          : { host: options.host, port: options.port ?? 3306, database: options.database, user: options.user, password: options.password }),
+        ...(ssl ? { ssl } : {}),
+        charset: options.charset,
+        connectTimeout: options.connectTimeoutSeconds * 1000,
+        // Dates stay as written: a Date at local midnight would shift a day in a path template.
+        dateStrings: ['DATE'],
+      },
+      afterCreate: readOnlySession,
+      connectTimeoutSeconds: options.connectTimeoutSeconds,
+      query,
+      target,
+      dialect: mysqlDialect(target),
+      ctx,
+    });
+  },
+};
+
+interface CallbackConnection {
+  query(sql: string, cb: (err: Error | null) => void): void;
+}
+
+/**
+ * Every transaction of the session is read-only, so the server refuses a write whatever the query
+ * does. The driver escapes values with backslashes (knex binds through it), which the
+ * NO_BACKSLASH_ESCAPES mode would turn into a way out of the string: that mode is removed.
+ */
+function readOnlySession(conn: CallbackConnection, done: (err: Error | null, conn: CallbackConnection) => void): void {
+  conn.query('SET SESSION TRANSACTION READ ONLY', (err) => {
+    if (err) return done(err, conn);
+    conn.query("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')", (err2) => done(err2, conn));
+  });
+}

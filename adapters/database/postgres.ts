@@ -1,0 +1,110 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
+import { lineAt, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, where, type Target } from './errors.js';
+import { checkQuery, openKnexSource, type Dialect } from './knex-source.js';
+import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
+
+const PostgresOptions = z
+  .object({
+    ...serverShape('PostgreSQL', 5432, 'postgres://sync:${env:ERP_DB_PASSWORD}@erp-server:5432/odoo'),
+    schema: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Schema searched for unqualified table names (search_path), e.g. one schema per company.'),
+    sslMode: z
+      .enum(['disable', 'require', 'verify-ca', 'verify-full'])
+      .default('disable')
+      .describe('As libpq\'s sslmode: disable, require (encrypted, certificate not checked), verify-ca, verify-full.'),
+    sslRootCert: z.string().min(1).optional().describe('CA certificate file (PEM) for verify-ca / verify-full, relative to the mapping file.'),
+    queryTimeoutSeconds: z.number().positive().default(300).describe('Longest time one look-up query may run (statement_timeout).'),
+  })
+  .strict();
+
+type Options = z.output<typeof PostgresOptions>;
+
+// PostgreSQL binds up to 65,535 values per statement; a little room for the query's own.
+const MAX_PARAMETERS = 65_000;
+const DATE_OID = 1082;
+const SSL_MODES = { disable: 'off', require: 'encrypt', 'verify-ca': 'verify-ca', 'verify-full': 'verify-full' } as const;
+
+export function postgresTarget(o: Options): Target {
+  return serverTarget('PostgreSQL', 5432, o);
+}
+
+export function postgresDialect(t: Target): Dialect {
+  return {
+    maxParameters: MAX_PARAMETERS,
+    explain(e, sql, sent) {
+      const code = (e as { code?: string }).code;
+      if (code === '28P01') return loginFailed(t, 'wrong password, or no such user', e);
+      if (code === '28000') {
+        return new AdapterConfigError(
+          `${where(t)} refuses user "${t.user ?? ''}" from this machine (no line of its pg_hba.conf allows it${/no encryption/.test(String((e as Error).message)) ? ' without encryption; try sslMode: require' : ''}). Ask the database administrator to allow this machine, or check source.user.`,
+          { cause: e },
+        );
+      }
+      if (code === '3D000') return noDatabase(t, e);
+      if (code === '3F000') return new AdapterConfigError(`source.schema: ${(e as Error).message} on ${where(t)}.`, { cause: e });
+      const net = networkProblem(e, t) ?? tlsProblem(e, t, 'Set source.sslRootCert to the CA that signed the server certificate, or use sslMode: require.');
+      if (net) return net;
+      if (code === '25006') {
+        return queryFailed(t, e, sql, undefined);
+      }
+      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
+        const position = Number((e as { position?: string }).position);
+        return queryFailed(t, e, sql, position > 0 && sent ? lineAt(sent, position) : undefined);
+      }
+      return e instanceof Error ? e : new Error(String(e));
+    },
+  };
+}
+
+// Dates stay as written (YYYY-MM-DD): a JavaScript Date at local midnight would shift a day in
+// a path template on a machine east of Greenwich.
+const types = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+export const postgresAdapter: DatabaseAdapter<Options> = {
+  type: 'postgres',
+  description: 'PostgreSQL (Odoo, Dolibarr on PostgreSQL, ...), queried in read-only transactions.',
+  optionsSchema: PostgresOptions,
+  async open(options, query, ctx) {
+    checkQuery(query);
+    requireServerKeys(options);
+    const target = postgresTarget(options);
+    const ca = await readCertificate('source.sslRootCert', options.sslRootCert, ctx);
+    const ssl = tlsOptions(SSL_MODES[options.sslMode], ca) ?? false;
+    // Every transaction of the session is read-only: the server itself refuses a write, whatever
+    // the query does (a function with side effects, nextval()).
+    const startup = ['-c default_transaction_read_only=on', ...(options.schema ? [`-c search_path=${escapeOption(options.schema)}`] : [])];
+    return openKnexSource({
+      client: 'pg',
+      connection: {
+        ...(options.connectionString
+          ? { connectionString: options.connectionString }
+          : { host: options.host, port: options.port ?? 5432, database: options.database, user: options.user, password: options.password }),
+        // A connection string's own sslmode stands unless the mapping file asks for more.
+        ...(options.connectionString && options.sslMode === 'disable' ? {} : { ssl }),
+        options: startup.join(' '),
+        application_name: 'clearnox-sync',
+        connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
+        statement_timeout: options.queryTimeoutSeconds * 1000,
+        types,
+      },
+      connectTimeoutSeconds: options.connectTimeoutSeconds,
+      query,
+      target,
+      dialect: postgresDialect(target),
+      ctx,
+    });
+  },
+};
+
+// Inside libpq's `options`, spaces and backslashes are escaped with a backslash.
+function escapeOption(value: string): string {
+  return value.replace(/[\\ ]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,18 @@
+// How a test reaches a database server started by a global setup (vitest's provide/inject).
+export interface ServerInfo {
+  host: string;
+  port: number;
+  /** An account allowed everything, to build the test schemas. */
+  user: string;
+  password: string;
+  database: string;
+  /** Server version as it reports itself. */
+  version: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgres: ServerInfo;
+    mariadb: ServerInfo;
+  }
+}
