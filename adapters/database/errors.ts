@@ -38,7 +38,7 @@ export class QueryFailedError extends AdapterConfigError {
 export function where(t: Target): string {
   if (!t.host && t.database) return `the ${t.engine} database ${t.database}`;
   const at = t.host ? ` at ${t.host}${t.port !== undefined ? `:${t.port}` : ''}` : '';
-  return `the ${t.engine} server${at}`;
+  return `the ${t.engine}${/server$/i.test(t.engine) ? '' : ' server'}${at}`;
 }
 
 function keys(t: Target, ...names: string[]): string {
