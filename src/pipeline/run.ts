@@ -190,52 +190,67 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     log.info({ archives: plan.length, documents: items.length }, `${plural(items.length, 'document')} to send in ${plural(plan.length, 'archive')}.`);
     workDir = await mkdtemp(path.join(mapping.upload.workDir ? path.resolve(loaded.baseDir, mapping.upload.workDir) : os.tmpdir(), 'clearnox-sync-'));
 
-    for (const [index, planned] of plan.entries()) {
-      const file = path.join(workDir, `archive-${String(index + 1).padStart(4, '0')}.zip`);
-      const packed = await stage('reading the documents', () => packArchive(planned, store!, { file, maxDocumentBytes }));
-      for (const { item, error } of packed.skipped) settleDocumentFailure(byKey.get(item.key)!, item.path, error);
-      if (packed.included.length === 0) continue;
-      const report: ArchiveReport = {
-        index: index + 1,
-        documents: packed.included.length,
-        bytes: packed.bytes,
-        sha256: packed.sha256,
-        status: 'not_sent',
-      };
-      archives.push(report);
-      // Same run, same bytes: the same key, so a repeated upload cannot import twice.
-      const idempotencyKey = `clearnox-sync-${runId}-${packed.sha256.slice(0, 32)}`;
-      try {
-        log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
-        const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey);
-        report.importId = accepted.importId;
-        const result = await opts.api.waitForImport(accepted.importId, { timeoutMs: mapping.upload.pollTimeoutSeconds * 1000 });
-        report.status = result.status === 'completed' ? 'completed' : 'failed';
-        if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
-        recordImport(result, packed.included, byKey);
-        const docs = result.documents ?? [];
-        const rejected = docs.filter((d) => d.status === 'rejected').length;
-        log.info(
-          { archive: report.index, importId: accepted.importId, status: result.status, attached: docs.length - rejected, rejected },
-          result.status === 'completed'
-            ? `Archive ${report.index}: ${docs.length - rejected} attached, ${rejected} rejected (import ${accepted.importId}).`
-            : `Archive ${report.index}: import ${accepted.importId} failed (${report.message ?? 'no reason given'}); nothing in it was attached, the next run sends it again.`,
-        );
-      } catch (e) {
-        report.status = 'error';
-        report.message = messageOf(e);
-        for (const item of packed.included) {
-          settleGroup(byKey.get(item.key)!, 'error', 'not_sent', `sending failed, the next run will send it again: ${messageOf(e)}`, {
-            path: item.path,
-            fileName: item.fileName,
-            ...(report.importId ? { importId: report.importId } : {}),
-          });
+    const dir = workDir;
+    const pack = (index: number) =>
+      stage('reading the documents', () =>
+        packArchive(plan[index]!, store!, { file: path.join(dir, `archive-${String(index + 1).padStart(4, '0')}.zip`), maxDocumentBytes }),
+      );
+    // One archive ahead: the next is read from the store while this one uploads and Clearnox
+    // processes it, so slow shares and slow uplinks overlap. At most two archives are on disk.
+    let ahead: ReturnType<typeof pack> | undefined = plan.length > 0 ? pack(0) : undefined;
+    ahead?.catch(() => {});
+    try {
+      for (let index = 0; index < plan.length; index++) {
+        const packed = await ahead!;
+        ahead = index + 1 < plan.length ? pack(index + 1) : undefined;
+        ahead?.catch(() => {});
+        for (const { item, error } of packed.skipped) settleDocumentFailure(byKey.get(item.key)!, item.path, error);
+        if (packed.included.length === 0) continue;
+        const report: ArchiveReport = {
+          index: index + 1,
+          documents: packed.included.length,
+          bytes: packed.bytes,
+          sha256: packed.sha256,
+          status: 'not_sent',
+        };
+        archives.push(report);
+        // Same run, same bytes: the same key, so a repeated upload cannot import twice.
+        const idempotencyKey = `clearnox-sync-${runId}-${packed.sha256.slice(0, 32)}`;
+        try {
+          log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
+          const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey);
+          report.importId = accepted.importId;
+          const result = await opts.api.waitForImport(accepted.importId, { timeoutMs: mapping.upload.pollTimeoutSeconds * 1000 });
+          report.status = result.status === 'completed' ? 'completed' : 'failed';
+          if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
+          recordImport(result, packed.included, byKey);
+          const docs = result.documents ?? [];
+          const rejected = docs.filter((d) => d.status === 'rejected').length;
+          log.info(
+            { archive: report.index, importId: accepted.importId, status: result.status, attached: docs.length - rejected, rejected },
+            result.status === 'completed'
+              ? `Archive ${report.index}: ${docs.length - rejected} attached, ${rejected} rejected (import ${accepted.importId}).`
+              : `Archive ${report.index}: import ${accepted.importId} failed (${report.message ?? 'no reason given'}); nothing in it was attached, the next run sends it again.`,
+          );
+        } catch (e) {
+          report.status = 'error';
+          report.message = messageOf(e);
+          for (const item of packed.included) {
+            settleGroup(byKey.get(item.key)!, 'error', 'not_sent', `sending failed, the next run will send it again: ${messageOf(e)}`, {
+              path: item.path,
+              fileName: item.fileName,
+              ...(report.importId ? { importId: report.importId } : {}),
+            });
+          }
+          if (stopsTheRun(e)) throw new StageError('sending the documents to Clearnox', e);
+          log.error({ err: messageOf(e) }, `Archive ${report.index} failed: ${messageOf(e)}`);
+        } finally {
+          await rm(packed.file, { force: true });
         }
-        if (stopsTheRun(e)) throw new StageError('sending the documents to Clearnox', e);
-        log.error({ err: messageOf(e) }, `Archive ${report.index} failed: ${messageOf(e)}`);
-      } finally {
-        await rm(packed.file, { force: true });
       }
+    } finally {
+      // An abort must not close the store or remove the folder under an archive still being read.
+      await ahead?.then((p) => rm(p.file, { force: true })).catch(() => {});
     }
     return finish();
   } catch (e) {
