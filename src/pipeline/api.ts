@@ -7,5 +7,5 @@ export interface ClearnoxApi {
     opts?: { pageSize?: number; onPage?: (page: number, totalPages: number) => void },
   ): Promise<Entry[]>;
   uploadArchive(archivePath: string, idempotencyKey: string): Promise<{ importId: string; status: string }>;
-  waitForImport(importId: string, opts?: { timeoutMs?: number }): Promise<Import>;
+  waitForImport(importId: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<Import>;
 }

@@ -13,7 +13,16 @@ import {
 import { SourceShapeError } from './lookup.js';
 import type { AbortKind } from './report.js';
 
+/** The operator stopped the run (Ctrl+C, or the service manager's SIGTERM). */
+export class InterruptedError extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'InterruptedError';
+  }
+}
+
 export function abortKind(e: unknown): AbortKind {
+  if (e instanceof InterruptedError) return 'interrupted';
   if (e instanceof AdapterConfigError || e instanceof SourceShapeError) return 'config';
   if (e instanceof CredentialsRejectedError) return 'credentials';
   if (e instanceof NetworkError) return 'unreachable';

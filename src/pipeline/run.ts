@@ -1,11 +1,11 @@
 // source -> match -> fetch -> pack -> upload -> report. Every missing entry ends with exactly one
 // result; a failing document only ever costs its own entries.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { AdapterContext, DocumentStore } from '../../adapters/types.js';
-import { DocumentError } from '../../adapters/types.js';
+import { AdapterConfigError, DocumentError } from '../../adapters/types.js';
 import type { Entry, Import } from '../clearnox/contract.js';
 import type { Logger } from '../log.js';
 import type { AdapterSets, LoadedMapping } from '../mapping/schema.js';
@@ -30,6 +30,11 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Documents checked at once against the store. */
   concurrency?: number;
+  /**
+   * Stops the run between steps and while waiting for Clearnox; the reason should be an
+   * InterruptedError. The report is still complete: what was not done is marked not sent.
+   */
+  signal?: AbortSignal;
 }
 
 const MiB = 1024 * 1024;
@@ -77,6 +82,11 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       ...extra,
     });
   };
+  // Between steps: stop as soon as the operator asked, without cutting a step in half.
+  const checkpoint = (stageName: string) => {
+    if (opts.signal?.aborted) throw new StageError(stageName, opts.signal.reason);
+  };
+
   const settleGroup = (group: DocumentGroup, outcome: Outcome, reasonCode: ReasonCode, reason: string, extra: Partial<EntryResult> = {}) => {
     for (const entry of group.entries) settle(entry, outcome, reasonCode, reason, extra);
   };
@@ -93,8 +103,9 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         },
       ),
     );
-    log.info({ entries: entries.length }, `${entries.length} entries have no document in Clearnox.`);
+    log.info({ entries: entries.length }, `${entries.length} ${entries.length === 1 ? 'entry has' : 'entries have'} no document in Clearnox.`);
     if (entries.length === 0) return finish();
+    checkpoint('looking the documents up in the accounting database');
 
     const normalise = makeNormaliser(mapping.match);
     const { groups, found, unmapped } = await lookupByCompany({
@@ -133,6 +144,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       `${candidates.length} of ${groups.length} document numbers found in the accounting database.`,
     );
     if (candidates.length === 0) return finish();
+    checkpoint('checking the documents');
 
     const storeAdapter = opts.adapters.stores.find((a) => a.type === mapping.documents.type)!;
     store = await stage('opening the document store', () =>
@@ -188,7 +200,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       metadataCost(d),
     );
     log.info({ archives: plan.length, documents: items.length }, `${plural(items.length, 'document')} to send in ${plural(plan.length, 'archive')}.`);
-    workDir = await mkdtemp(path.join(mapping.upload.workDir ? path.resolve(loaded.baseDir, mapping.upload.workDir) : os.tmpdir(), 'clearnox-sync-'));
+    workDir = await stage('preparing the archives', () => makeWorkDir(mapping.upload.workDir ? path.resolve(loaded.baseDir, mapping.upload.workDir) : undefined));
 
     const dir = workDir;
     const pack = (index: number) =>
@@ -202,6 +214,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     try {
       for (let index = 0; index < plan.length; index++) {
         const packed = await ahead!;
+        checkpoint('sending the documents to Clearnox');
         ahead = index + 1 < plan.length ? pack(index + 1) : undefined;
         ahead?.catch(() => {});
         for (const { item, error } of packed.skipped) settleDocumentFailure(byKey.get(item.key)!, item.path, error);
@@ -220,7 +233,10 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
           log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
           const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey);
           report.importId = accepted.importId;
-          const result = await opts.api.waitForImport(accepted.importId, { timeoutMs: mapping.upload.pollTimeoutSeconds * 1000 });
+          const result = await opts.api.waitForImport(accepted.importId, {
+            timeoutMs: mapping.upload.pollTimeoutSeconds * 1000,
+            ...(opts.signal ? { signal: opts.signal } : {}),
+          });
           report.status = result.status === 'completed' ? 'completed' : 'failed';
           if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
           recordImport(result, packed.included, byKey);
@@ -235,8 +251,12 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         } catch (e) {
           report.status = 'error';
           report.message = messageOf(e);
+          // Once accepted, Clearnox finishes the import even if this run stops waiting for it.
+          const reason = report.importId
+            ? `${messageOf(e)} while Clearnox was processing import ${report.importId}; the next run finds these attached, or sends them again`
+            : `sending failed, the next run will send it again: ${messageOf(e)}`;
           for (const item of packed.included) {
-            settleGroup(byKey.get(item.key)!, 'error', 'not_sent', `sending failed, the next run will send it again: ${messageOf(e)}`, {
+            settleGroup(byKey.get(item.key)!, 'error', 'not_sent', reason, {
               path: item.path,
               fileName: item.fileName,
               ...(report.importId ? { importId: report.importId } : {}),
@@ -254,10 +274,14 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     }
     return finish();
   } catch (e) {
-    const stageName = e instanceof StageError ? e.stage : 'the run';
-    const error = e instanceof StageError ? e.error : e;
-    abort = { stage: stageName, kind: abortKind(error), message: messageOf(error) };
-    log.error({ stage: stageName, kind: abort.kind }, `Run aborted while ${stageName}: ${abort.message}`);
+    if (e instanceof StageError) {
+      abort = { stage: e.stage, kind: abortKind(e.error), message: messageOf(e.error) };
+      log.error({ stage: e.stage, kind: abort.kind }, `Run aborted while ${e.stage}: ${abort.message}`);
+    } else {
+      // Outside every stage only a bug can throw: say so, with the stack in the log file.
+      abort = { stage: 'the run', kind: 'internal', message: messageOf(e) };
+      log.error({ err: e instanceof Error ? e.stack : String(e) }, `Run aborted by an internal error: ${abort.message}`);
+    }
     return finish();
   } finally {
     await store?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the document store failed'));
@@ -332,4 +356,16 @@ function metadataCost(d: PackItem): number {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// upload.workDir is created when missing (a fresh install); one that cannot be is the mapping
+// file's to fix, so it is reported as such.
+async function makeWorkDir(configured: string | undefined): Promise<string> {
+  if (!configured) return mkdtemp(path.join(os.tmpdir(), 'clearnox-sync-'));
+  try {
+    await mkdir(configured, { recursive: true });
+    return await mkdtemp(path.join(configured, 'clearnox-sync-'));
+  } catch (e) {
+    throw new AdapterConfigError(`upload.workDir: cannot create a folder in ${configured} (${messageOf(e)}); choose a folder this account may write to.`, { cause: e });
+  }
 }

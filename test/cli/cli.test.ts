@@ -1,7 +1,7 @@
 // The compiled program, as Task Scheduler runs it: exit codes, messages, the report file.
 import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -181,6 +181,58 @@ describe('clearnox-sync CLI', () => {
     } finally {
       child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on Ctrl+C stops waiting, writes the report, cleans its temporary files and exits 3', async () => {
+    const sb = await startSandbox({ entries: [entry('ent_1', 'FA-1')], processingDelayMs: 30_000, pollRetryAfterSeconds: null });
+    const fx = await buildFixture([{ number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') }], { baseUrl: sb.url, upload: '  workDir: work\n' });
+    const reportFile = path.join(fx.dir, 'report.json');
+    const child = spawn(process.execPath, [CLI, 'run', '--config', fx.mappingPath, '--report', reportFile], {
+      env: { ...process.env, ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let err = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (c: Buffer) => {
+          err += c.toString();
+          if (/Sending archive 1/.test(err)) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`run exited ${code} early: ${err}`)));
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.kill('SIGINT');
+      expect(await exited).toBe(3);
+      const report = JSON.parse(await readFile(reportFile, 'utf8'));
+      expect(report.status).toBe('aborted');
+      expect(report.abort.kind).toBe('interrupted');
+      expect(report.entries[0]).toMatchObject({ entryId: 'ent_1', outcome: 'error', reasonCode: 'not_sent', importId: expect.any(String) });
+      expect(report.entries[0].reason).toMatch(/interrupted by SIGINT while Clearnox was processing import/);
+      expect(await readdir(path.join(fx.dir, 'work'))).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      await sb.close();
+      await rm(fx.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('creates a missing upload.workDir, and exits 2 naming it when it cannot be created', async () => {
+    const sb = await startSandbox({ entries: [entry('ent_1', 'FA-1')], processingDelayMs: 5, pollRetryAfterSeconds: null });
+    const good = await buildFixture([{ number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') }], { baseUrl: sb.url, upload: '  workDir: work/archives\n' });
+    const bad = await buildFixture([{ number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') }], { baseUrl: sb.url, upload: '  workDir: erp.sqlite/archives\n' });
+    try {
+      const refused = await cli(['run', '--config', bad.mappingPath], env());
+      expect(refused.code).toBe(2);
+      expect(refused.stdout + refused.stderr).toMatch(/upload\.workDir: cannot create a folder in .*erp\.sqlite/);
+      const ok = await cli(['run', '--config', good.mappingPath], env());
+      expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+      expect(await readdir(path.join(good.dir, 'work', 'archives'))).toEqual([]);
+    } finally {
+      await sb.close();
+      await rm(good.dir, { recursive: true, force: true });
+      await rm(bad.dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../log.js';
+import { InterruptedError } from '../../pipeline/classify.js';
 import { runSync } from '../../pipeline/run.js';
 import { summaryText, undelivered, writeReport, type RunReport } from '../../pipeline/report.js';
 import { clientFor, adapters, expandPath, loadConfig } from '../context.js';
@@ -14,7 +15,10 @@ interface RunArgs {
 }
 
 export function exitCodeFor(report: RunReport): number {
-  if (report.abort) return report.abort.kind === 'config' ? EXIT.USAGE : EXIT.ABORTED;
+  if (report.abort) {
+    if (report.abort.kind === 'config') return EXIT.USAGE;
+    return report.abort.kind === 'internal' ? EXIT.INTERNAL : EXIT.ABORTED;
+  }
   return undelivered(report.counts) > 0 ? EXIT.UNDELIVERED : EXIT.OK;
 }
 
@@ -33,13 +37,30 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
     const log = createLogger({ level: args.logLevel, ...(args.logFile ? { file: expandPath(args.logFile) } : {}) });
     const loaded = await loadConfig(args.config);
-    const report = await runSync({
-      loaded,
-      adapters,
-      api: clientFor(loaded, log),
-      log,
-      ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
-    });
+    const stop = new AbortController();
+    // First Ctrl+C (or a service manager's SIGTERM): finish the current step, write the report.
+    // A second one: leave at once; idempotency keys make the next run safe either way.
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(EXIT.ABORTED);
+      log.warn({ signal }, `${signal} received: stopping after the current step and writing the report (again to stop at once)`);
+      stop.abort(new InterruptedError(signal));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let report: RunReport;
+    try {
+      report = await runSync({
+        loaded,
+        adapters,
+        api: clientFor(loaded, log),
+        log,
+        signal: stop.signal,
+        ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     process.stdout.write(summaryText(report) + '\n');
     if (args.report) {
       const file = expandPath(args.report);
