@@ -4,6 +4,7 @@
 import type { AdapterSets } from '../src/mapping/schema.js';
 import { mssqlAdapter } from './database/mssql.js';
 import { mysqlAdapter } from './database/mysql.js';
+import { noneAdapter } from './database/none.js';
 import { postgresAdapter } from './database/postgres.js';
 import { sqliteAdapter } from './database/sqlite.js';
 import { localAdapter } from './documents/local.js';
@@ -11,7 +12,7 @@ import { sftpAdapter } from './documents/sftp/store.js';
 
 export function builtinAdapters(): AdapterSets {
   return {
-    databases: [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter],
+    databases: [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter, noneAdapter],
     stores: [localAdapter, sftpAdapter],
   };
 }

@@ -113,7 +113,8 @@ export function buildMappingSchema(adapters: AdapterSets) {
     return options
       .extend({
         type: z.literal(a.type).describe(a.description),
-        ...SourceCommonShape,
+        // An adapter may redefine a shared key (a source without a database has no query).
+        ...Object.fromEntries(Object.entries(SourceCommonShape).filter(([k]) => !(k in options.shape))),
         companies: z
           .record(z.string().min(1), company)
           .optional()
@@ -125,7 +126,7 @@ export function buildMappingSchema(adapters: AdapterSets) {
       .refine((s) => Boolean(s.pathColumn) !== Boolean(s.pathTemplate), {
         message: 'give exactly one of pathColumn or pathTemplate',
       })
-      .refine((s) => typeof s.query === 'string' || String(s.documentNumberColumn) in (s.query as TableQuerySection).columns, {
+      .refine((s) => typeof s.query !== 'object' || String(s.documentNumberColumn) in (s.query as TableQuerySection).columns, {
         message: 'query.columns must name the document number column (documentNumberColumn, "documentNumber" unless set)',
         path: ['query', 'columns'],
       });
@@ -153,7 +154,8 @@ export type TableQuerySection = z.output<typeof TableQuerySchema>;
 
 export interface SourceSection {
   type: string;
-  query: string | TableQuerySection;
+  /** Absent only for a source without a database. */
+  query?: string | TableQuerySection;
   /** Per Clearnox companyCode, the keys that differ from this section. */
   companies?: Record<string, Record<string, unknown>>;
   documentNumberColumn: string;

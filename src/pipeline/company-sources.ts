@@ -19,6 +19,7 @@ export type Stage = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
 export function sourceQuery(section: Pick<SourceSection, 'query' | 'documentNumberColumn'>): SourceQuery {
   const q = section.query;
+  if (q === undefined) return { sql: '' };
   if (typeof q === 'string') return { sql: q };
   return { table: { name: q.table, columns: q.columns, numberColumn: q.columns[section.documentNumberColumn] ?? section.documentNumberColumn, ...(q.where ? { where: q.where } : {}) } };
 }

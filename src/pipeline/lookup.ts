@@ -47,10 +47,10 @@ export async function lookupDocuments(
   const found = new Map<string, SourceMatch>();
   let done = 0;
   for (const batch of batches) {
-    const wanted = new Set(batch.map((g) => g.key));
+    const wanted = new Map(batch.map((g) => [g.key, g]));
     const rows = await source.lookup({
       documentNumbers: [...new Set(batch.flatMap((g) => g.spellings))],
-      normalizedNumbers: [...wanted],
+      normalizedNumbers: [...wanted.keys()],
     });
     for (const raw of rows) {
       const row = anyCase(raw);
@@ -59,7 +59,7 @@ export async function lookupDocuments(
       if (!wanted.has(key)) continue;
       const match = found.get(key) ?? { paths: [], rowsWithoutPath: 0 };
       found.set(key, match);
-      const p = pathOf(row, section);
+      const p = pathOf(row, section, wanted.get(key)!);
       if (p === null) match.rowsWithoutPath += 1;
       else if (!match.paths.some((known) => samePath(known, p))) match.paths.push(p);
     }
@@ -92,7 +92,25 @@ function numberOf(row: SourceRow, column: string): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
-function pathOf(row: SourceRow, section: SourceSection): string | null {
+/**
+ * What a path template may use besides the row's columns: the entry's own fields, so that a
+ * store laid out by company, year or journal needs no column for it (the row wins on a clash).
+ */
+export function entryFields(group: DocumentGroup): SourceRow {
+  const e = group.entries[0]!;
+  return {
+    documentNumber: group.documentNumber,
+    companyCode: e.companyCode,
+    entryDate: e.entryDate,
+    entryYear: e.entryDate.slice(0, 4),
+    entryMonth: e.entryDate.slice(5, 7),
+    journal: e.journal,
+    accountNumber: e.accountNumber,
+    entryType: e.type,
+  };
+}
+
+function pathOf(row: SourceRow, section: SourceSection, group: DocumentGroup): string | null {
   if (section.pathColumn) {
     if (!(section.pathColumn in row)) {
       throw new SourceShapeError(
@@ -104,7 +122,7 @@ function pathOf(row: SourceRow, section: SourceSection): string | null {
     return text === '' ? null : text;
   }
   try {
-    const text = renderPathTemplate(section.pathTemplate ?? '', row).trim();
+    const text = renderPathTemplate(section.pathTemplate ?? '', anyCase({ ...entryFields(group), ...row })).trim();
     return text === '' ? null : text;
   } catch (e) {
     if (e instanceof TemplateError) throw new SourceShapeError(e.message);
