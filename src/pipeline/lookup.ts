@@ -4,7 +4,7 @@ import type { DatabaseSource, SourceRow } from '../../adapters/types.js';
 import type { SourceSection } from '../mapping/schema.js';
 import type { DocumentGroup } from '../match/groups.js';
 import type { Normaliser } from '../match/normalise.js';
-import { TemplateError, renderPathTemplate } from '../match/path-template.js';
+import { TemplateError, renderPathTemplate, templateColumns } from '../match/path-template.js';
 
 export class SourceShapeError extends Error {}
 
@@ -52,8 +52,10 @@ export async function lookupDocuments(
       documentNumbers: [...new Set(batch.flatMap((g) => g.spellings))],
       normalizedNumbers: [...wanted.keys()],
     });
+    // Folding case costs a lookup per column per row; most queries return the names as written.
+    const fold = rows.length > 0 && !namesAsWritten(rows[0]!, section);
     for (const raw of rows) {
-      const row = anyCase(raw);
+      const row = fold ? anyCase(raw) : raw;
       const key = normalise(numberOf(row, section.documentNumberColumn));
       // A query may return more than it was asked (a LIKE, a join); only asked numbers count.
       if (!wanted.has(key)) continue;
@@ -81,6 +83,12 @@ function anyCase(row: SourceRow): SourceRow {
   });
 }
 
+function namesAsWritten(row: SourceRow, section: SourceSection): boolean {
+  const own = new Set(Object.keys(row));
+  const templated = section.pathTemplate ? templateColumns(section.pathTemplate).filter((c) => !(c in ENTRY_FIELD_NAMES)) : [];
+  return [section.documentNumberColumn, ...(section.pathColumn ? [section.pathColumn] : []), ...templated].every((c) => own.has(c));
+}
+
 function numberOf(row: SourceRow, column: string): string {
   if (!(column in row)) {
     throw new SourceShapeError(
@@ -96,6 +104,8 @@ function numberOf(row: SourceRow, column: string): string {
  * What a path template may use besides the row's columns: the entry's own fields, so that a
  * store laid out by company, year or journal needs no column for it (the row wins on a clash).
  */
+const ENTRY_FIELD_NAMES = { companyCode: 1, entryDate: 1, entryYear: 1, entryMonth: 1, journal: 1, accountNumber: 1, entryType: 1 };
+
 export function entryFields(group: DocumentGroup): SourceRow {
   const e = group.entries[0]!;
   return {

@@ -1,4 +1,5 @@
 // How a test reaches a database server started by a global setup (vitest's provide/inject).
+import type {} from 'vitest';
 export interface ServerInfo {
   host: string;
   port: number;
