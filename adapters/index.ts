@@ -9,10 +9,11 @@ import { postgresAdapter } from './database/postgres.js';
 import { sqliteAdapter } from './database/sqlite.js';
 import { localAdapter } from './documents/local.js';
 import { sftpAdapter } from './documents/sftp/store.js';
+import { smbAdapter } from './documents/smb/store.js';
 
 export function builtinAdapters(): AdapterSets {
   return {
     databases: [sqliteAdapter, postgresAdapter, mysqlAdapter, mssqlAdapter, noneAdapter],
-    stores: [localAdapter, sftpAdapter],
+    stores: [localAdapter, sftpAdapter, smbAdapter],
   };
 }

@@ -1,6 +1,8 @@
 // What the sshd and Samba set-ups share: a free loopback port, a test account that is not root
 // (root reads every file, so permission tests need someone else), and waiting for a daemon.
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
 export const TEST_USER = 'cnxtest';
@@ -16,12 +18,28 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Creates the test account once per machine and (re)sets its Unix password. */
-export function ensureTestUser(password: string): { uid: number; gid: number } {
-  if (spawnSync('id', ['-u', TEST_USER]).status !== 0) {
-    execFileSync('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', TEST_USER]);
+/**
+ * The account's Unix password. Two test runs on one machine (two developers' terminals) share the
+ * account, so it must be the same for both, yet no constant in the source: derived from the
+ * machine's id. The account has no shell, so the password opens nothing but SFTP.
+ */
+export function testUserPassword(): string {
+  let id = 'no-machine-id';
+  try {
+    id = readFileSync('/etc/machine-id', 'utf8').trim();
+  } catch {
+    // containers without one still get a stable value
   }
-  execFileSync('chpasswd', { input: `${TEST_USER}:${password}\n` });
+  return `pw-${createHash('sha256').update(`clearnox-sync test account ${id}`).digest('hex').slice(0, 20)}`;
+}
+
+/** Creates the test account once per machine and sets its Unix password. */
+export function ensureTestUser(): { uid: number; gid: number } {
+  if (spawnSync('id', ['-u', TEST_USER]).status !== 0) {
+    spawnSync('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', TEST_USER]);
+  }
+  execFileSync('usermod', ['--shell', '/usr/sbin/nologin', TEST_USER]);
+  execFileSync('chpasswd', { input: `${TEST_USER}:${testUserPassword()}\n` });
   const uid = Number(execFileSync('id', ['-u', TEST_USER], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', TEST_USER], { encoding: 'utf8' }).trim());
   return { uid, gid };

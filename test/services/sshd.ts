@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureDebianPackages } from './apt.js';
-import { TEST_USER, ensureTestUser, freePort, stopDaemon, waitForPort } from './local-service.js';
+import { TEST_USER, ensureTestUser, freePort, stopDaemon, testUserPassword, waitForPort } from './local-service.js';
 
 export interface SshdInfo {
   host: string;
@@ -50,8 +50,8 @@ function fingerprint(pubFile: string): string {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   ensureDebianPackages(['openssh-server', 'openssh-client']);
-  const password = `pw-${Math.random().toString(36).slice(2)}`;
-  ensureTestUser(password);
+  ensureTestUser();
+  const password = testUserPassword();
   dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-sshd-'));
   await chmod(dir, 0o755);
   const storeDir = path.join(dir, 'store');

@@ -22,7 +22,7 @@ export interface Proxy {
 }
 
 export async function startProxy(targetPort: number): Promise<Proxy> {
-  const pairs = new Set<{ a: net.Socket; b: net.Socket }>();
+  const pairs = new Set<{ a: net.Socket; b: net.Socket; frozen: boolean }>();
   let refusing = false;
   const watchers: { bytes: number; fn: () => void }[] = [];
   const server = net.createServer((client) => {
@@ -32,7 +32,7 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
       return;
     }
     const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair = { a: client, b: upstream };
+    const pair = { a: client, b: upstream, frozen: false };
     pairs.add(pair);
     const end = () => {
       pairs.delete(pair);
@@ -41,10 +41,15 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.on('data', (d) => upstream.write(d));
+    // Backpressure both ways, so that "bytes relayed" is close to what the store has taken.
+    client.on('data', (d) => {
+      if (!upstream.write(d)) client.pause();
+    });
+    upstream.on('drain', () => pair.frozen || client.resume());
+    client.on('drain', () => pair.frozen || upstream.resume());
     upstream.on('data', (d: Buffer) => {
       proxy.downstream += d.length;
-      client.write(d);
+      if (!client.write(d)) upstream.pause();
       for (const w of watchers.splice(0)) {
         if (proxy.downstream > w.bytes) w.fn();
         else watchers.push(w);
@@ -67,6 +72,7 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
     },
     freeze() {
       for (const p of pairs) {
+        p.frozen = true;
         p.a.removeAllListeners('data');
         p.b.removeAllListeners('data');
         p.a.pause();

@@ -1,0 +1,136 @@
+// The SMB store against a real Samba (signing required, NTLMv2 only): logins and roots that do
+// not work, the network failing under a transfer, and the password kept out of every message.
+import { createHash } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SmbOptions } from '../../../adapters/documents/smb/options.js';
+import { SmbStore } from '../../../adapters/documents/smb/store.js';
+import { parseUnc } from '../../../adapters/documents/smb/unc.js';
+import { AdapterConfigError, DocumentError } from '../../../adapters/types.js';
+import { fakePdf } from '../../helpers/pdf.js';
+import { readAll } from './conformance.js';
+import { openSmb, samba, shareFolder, smbOptions } from './smb-fixture.js';
+import { startProxy, type Proxy } from './tcp-proxy.js';
+
+const MiB = 1024 * 1024;
+let dir: string;
+let options: SmbOptions;
+
+async function refusal(o: SmbOptions): Promise<Error> {
+  const store = await openSmb(o).catch((e: unknown) => e as Error);
+  if (!(store instanceof Error)) throw new Error('the store opened');
+  return store;
+}
+
+beforeAll(async () => {
+  ({ dir, options } = await shareFolder('smb'));
+  await writeFile(path.join(dir, 'FA-1.pdf'), fakePdf('FA-1'));
+  await writeFile(path.join(dir, 'large.pdf'), fakePdf('large', 16 * MiB));
+  await writeFile(path.join(dir, 'huge.pdf'), fakePdf('huge', 48 * MiB));
+});
+
+describe('share paths', () => {
+  it('reads \\\\server\\share\\folder with either slash', () => {
+    expect(parseUnc('\\\\FILESRV\\Factures\\2024\\')).toEqual({ server: 'FILESRV', share: 'Factures', folder: ['2024'] });
+    expect(parseUnc('//filesrv/Factures')).toEqual({ server: 'filesrv', share: 'Factures', folder: [] });
+    expect(parseUnc('\\\\FILESRV\\Factures\\..\\Admin')).toBeNull();
+    expect(parseUnc('Z:\\Factures')).toBeNull();
+    expect(parseUnc('\\\\FILESRV')).toBeNull();
+  });
+});
+
+describe('opening the share', () => {
+  it('works with signing required, with encryption required, and at the share top', async () => {
+    for (const o of [options, { ...options, encryption: 'required' as const }, { ...options, signing: 'if_server_requires' as const }]) {
+      const store = await openSmb(o);
+      expect(await readAll(await store.open('FA-1.pdf'))).toEqual(fakePdf('FA-1'));
+      await store.close();
+    }
+    const top = await openSmb(smbOptions(`\\\\${samba().host}\\${samba().share}`));
+    expect((await top.stat(`${path.basename(dir)}\\FA-1.pdf`)).size).toBe(fakePdf('FA-1').length);
+  });
+
+  it('refuses a wrong password, a wrong user and a wrong share as configuration errors, without the password', async () => {
+    const wrong = await refusal({ ...options, password: 'Wrong-Password-77' });
+    expect(wrong).toBeInstanceOf(AdapterConfigError);
+    expect(wrong.message).toMatch(/NT_STATUS_LOGON_FAILURE.*documents\.username, documents\.password/);
+    expect(wrong.message).not.toContain('Wrong-Password-77');
+    expect(await refusal({ ...options, username: 'nobody-here' })).toBeInstanceOf(AdapterConfigError);
+    const share = await refusal(smbOptions(`\\\\${samba().host}\\nope`));
+    expect(share.message).toMatch(/NT_STATUS_BAD_NETWORK_NAME/);
+  });
+
+  it('refuses a root folder that does not exist or is a file', async () => {
+    const missing = await refusal(smbOptions(`\\\\${samba().host}\\${samba().share}\\${path.basename(dir)}\\nope`));
+    expect(missing.message).toMatch(/documents\.root.*cannot be opened/);
+    const file = await refusal(smbOptions(`\\\\${samba().host}\\${samba().share}\\${path.basename(dir)}\\FA-1.pdf`));
+    expect(file).toBeInstanceOf(AdapterConfigError);
+  });
+
+  it('tells an unreachable server apart from a configuration error', async () => {
+    const proxy = await startProxy(samba().port);
+    const port = proxy.port;
+    await proxy.close();
+    const e = await refusal({ ...options, port });
+    expect(e).not.toBeInstanceOf(AdapterConfigError);
+    expect(e.message).toMatch(/cannot reach the file server/);
+  });
+
+  it('says how to install smbclient when it is missing', async () => {
+    const e = await SmbStore.open({ unc: parseUnc(options.root)!, options, program: 'smbclient-not-installed' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect((e as Error).message).toMatch(/apt-get install smbclient/);
+  });
+
+  it('refuses names no Windows share can hold without asking the server', async () => {
+    const store = await openSmb(options);
+    for (const p of ['FA"1.pdf', 'FA*.pdf', 'FA?.pdf', 'a|b.pdf', 'x\ny.pdf']) {
+      await expect(store.open(p)).rejects.toMatchObject({ kind: 'not_found' });
+    }
+  });
+});
+
+describe('through a failing network', () => {
+  let proxy: Proxy;
+  beforeAll(async () => {
+    proxy = await startProxy(samba().port);
+  });
+  afterAll(() => proxy.close());
+
+  it('fails a transfer cut mid-way with connection_lost, never with a short file', async () => {
+    const store = await openSmb({ ...options, port: proxy.port, timeoutSeconds: 3 });
+    // The first byte is out, so the store cannot start again; smbclient reads well ahead of its
+    // output, hence a file larger than what it holds when the first byte comes.
+    const stream = await store.open('huge.pdf');
+    proxy.drop();
+    const e = await readAll(stream).catch((x: unknown) => x);
+    expect(e instanceof DocumentError, `got ${e instanceof Buffer ? `${e.length} bytes` : String(e)}`).toBe(true);
+    expect((e as DocumentError).kind).toBe('connection_lost');
+    // The next file gets a new session.
+    const again = createHash('sha256').update(await readAll(await store.open('large.pdf'))).digest('hex');
+    await rm(path.join(dir, 'huge.pdf'));
+    expect(again).toBe(createHash('sha256').update(fakePdf('large', 16 * MiB)).digest('hex'));
+  });
+
+  it('starts a transfer again when the connection drops before its first byte', async () => {
+    const store = await openSmb({ ...options, port: proxy.port });
+    const before = proxy.accepted;
+    proxy.whenDownstream(proxy.downstream + 2 * MiB, () => proxy.drop());
+    const bytes = await readAll(await store.open('large.pdf'));
+    expect(bytes.equals(fakePdf('large', 16 * MiB))).toBe(true);
+    expect(proxy.accepted - before).toBe(2);
+  });
+
+  it('reports connection_lost when the server goes away, after retrying', async () => {
+    const store = await openSmb({ ...options, port: proxy.port, retries: 1 });
+    proxy.refuse(true);
+    try {
+      await expect(store.open('FA-1.pdf')).rejects.toMatchObject({ kind: 'connection_lost' });
+      await expect(store.stat('FA-1.pdf')).rejects.toMatchObject({ kind: 'connection_lost' });
+    } finally {
+      proxy.refuse(false);
+    }
+    expect((await store.stat('FA-1.pdf')).size).toBe(fakePdf('FA-1').length);
+  });
+});
