@@ -7,6 +7,8 @@ import type { z } from 'zod';
 export interface AdapterContext {
   /** Folder of the mapping file: relative paths in the options are resolved against it. */
   baseDir: string;
+  /** The mapping file's `source` section, for a document store reading from the same database. */
+  source?: { type: string; [key: string]: unknown };
   log: {
     debug(obj: object, msg?: string): void;
     info(obj: object, msg?: string): void;

@@ -19,6 +19,8 @@ export interface Dialect {
    * writes it, `sent` the statement as the driver sent it (lists expanded, on the same lines).
    */
   explain(error: unknown, sql?: string, sent?: string): Error;
+  /** SQL giving the size in bytes of a binary column, and a slice of it from :offset (1-based) of :length bytes. */
+  blob: { size(column: string): string; slice(column: string): string };
 }
 
 export function checkQuery(query: SourceQuery): void {
@@ -62,15 +64,7 @@ export class KnexSource implements DatabaseSource {
 
   async lookup(batch: LookupBatch): Promise<SourceRow[]> {
     const statement = this.compile(batch);
-    try {
-      return rowsOf(await statement);
-    } catch (e) {
-      const sent = statement.toSQL().toNative().sql;
-      // knex puts the whole statement before the database's message; with thousands of
-      // placeholders it would bury it.
-      if (e instanceof Error && e.message.startsWith(`${sent} - `)) e.message = e.message.slice(sent.length + 3);
-      throw this.dialect.explain(e, 'sql' in this.query ? this.query.sql : sent, sent);
-    }
+    return runExplained(statement, this.dialect, 'sql' in this.query ? this.query.sql : undefined);
   }
 
   private list(values: string[]): Knex.Raw {
@@ -84,15 +78,28 @@ export class KnexSource implements DatabaseSource {
   }
 }
 
+/** Runs a statement; a failure comes back explained, pointing at the line of `sql` (the mapping file's query). */
+export async function runExplained<T = SourceRow>(statement: Knex.Raw | Knex.QueryBuilder, dialect: Dialect, sql: string | undefined): Promise<T[]> {
+  try {
+    return rowsOf<T>(await statement);
+  } catch (e) {
+    const sent = statement.toSQL().toNative().sql;
+    // knex puts the whole statement before the database's message; with thousands of
+    // placeholders it would bury it.
+    if (e instanceof Error && e.message.startsWith(`${sent} - `)) e.message = e.message.slice(sent.length + 3);
+    throw dialect.explain(e, sql ?? sent, sent);
+  }
+}
+
 // knex.raw answers in each driver's own shape; a query builder always with rows.
-function rowsOf(result: unknown): SourceRow[] {
+export function rowsOf<T = SourceRow>(result: unknown): T[] {
   if (Array.isArray(result)) {
     // mysql2: [rows, fields]; better-sqlite3 and mssql: rows
-    if (result.length === 2 && Array.isArray(result[0]) && Array.isArray(result[1])) return result[0] as SourceRow[];
-    return result as SourceRow[];
+    if (result.length === 2 && Array.isArray(result[0]) && Array.isArray(result[1])) return result[0] as T[];
+    return result as T[];
   }
   if (result && typeof result === 'object' && Array.isArray((result as { rows?: unknown }).rows)) {
-    return (result as { rows: SourceRow[] }).rows;
+    return (result as { rows: T[] }).rows;
   }
   return [];
 }
@@ -111,27 +118,34 @@ export async function connectOrExplain(db: Knex, dialect: Dialect, probe = 'sele
   }
 }
 
-/** The pool (one connection: batches run one after the other), a first statement, the source. */
-export async function openKnexSource(opts: {
+/** How an adapter reaches its database through knex, before any query is chosen. */
+export interface KnexSettings {
   client: string;
   connection: Record<string, unknown>;
   afterCreate?: (conn: never, done: (err: Error | null, conn: unknown) => void) => void;
   connectTimeoutSeconds: number;
-  query: SourceQuery;
   target: Target;
   dialect: Dialect;
-  ctx: AdapterContext;
-}): Promise<KnexSource> {
+}
+
+/** A pool and a first statement, so that a wrong host or password fails before any look-up. */
+export async function connectKnex(settings: KnexSettings, ctx: AdapterContext, connections = 1): Promise<Knex> {
   const db = createKnex({
-    client: opts.client,
-    connection: opts.connection as never,
-    pool: { min: 0, max: 1, ...(opts.afterCreate ? { afterCreate: opts.afterCreate } : {}) },
-    acquireConnectionTimeout: (opts.connectTimeoutSeconds + 5) * 1000,
-    log: quietLog(opts.ctx),
+    client: settings.client,
+    connection: settings.connection as never,
+    pool: { min: 0, max: connections, ...(settings.afterCreate ? { afterCreate: settings.afterCreate } : {}) },
+    acquireConnectionTimeout: (settings.connectTimeoutSeconds + 5) * 1000,
+    log: quietLog(ctx),
   });
-  await connectOrExplain(db, opts.dialect);
-  opts.ctx.log.debug({ host: opts.target.host, database: opts.target.database }, `Connected to ${where(opts.target)}`);
-  return new KnexSource(db, opts.query, opts.dialect);
+  await connectOrExplain(db, settings.dialect);
+  ctx.log.debug({ host: settings.target.host, database: settings.target.database }, `Connected to ${where(settings.target)}`);
+  return db;
+}
+
+/** One connection: batches run one after the other. */
+export async function openKnexSource(settings: KnexSettings, query: SourceQuery, ctx: AdapterContext): Promise<KnexSource> {
+  checkQuery(query);
+  return new KnexSource(await connectKnex(settings, ctx), query, settings.dialect);
 }
 
 /** knex prints pool errors on the console; they are explained once, by `Dialect.explain`. */

@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
+import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, type Target } from './errors.js';
-import { checkQuery, openKnexSource, type Dialect } from './knex-source.js';
+import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { requireServerKeys, serverShape } from './server-options.js';
 
 const MssqlOptions = z
@@ -135,6 +135,7 @@ export function mssqlTarget(s: MssqlSettings, viaConnectionString: boolean): Tar
 export function mssqlDialect(t: Target): Dialect {
   return {
     maxParameters: MSSQL_MAX_PARAMETERS,
+    blob: { size: (column) => `DATALENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
       const code = errorCode(e);
       const message = driverMessage(e);
@@ -175,23 +176,24 @@ export function mssqlDialect(t: Target): Dialect {
   };
 }
 
+export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
+  requireServerKeys(options, ['host', 'database', 'user']);
+  const settings = mssqlSettings(options);
+  const target = mssqlTarget(settings, Boolean(options.connectionString));
+  return {
+    client: 'mssql',
+    connection: mssqlConnection(settings, options),
+    connectTimeoutSeconds: options.connectTimeoutSeconds,
+    target,
+    dialect: mssqlDialect(target),
+  };
+}
+
 export const mssqlAdapter: DatabaseAdapter<Options> = {
   type: 'mssql',
   description: 'Microsoft SQL Server (Sage 100, Dynamics NAV/Business Central on premises, ...).',
   optionsSchema: MssqlOptions,
   async open(options, query, ctx) {
-    checkQuery(query);
-    requireServerKeys(options, ['host', 'database', 'user']);
-    const settings = mssqlSettings(options);
-    const target = mssqlTarget(settings, Boolean(options.connectionString));
-    return openKnexSource({
-      client: 'mssql',
-      connection: mssqlConnection(settings, options),
-      connectTimeoutSeconds: options.connectTimeoutSeconds,
-      query,
-      target,
-      dialect: mssqlDialect(target),
-      ctx,
-    });
+    return openKnexSource(await mssqlKnexSettings(options, ctx), query, ctx);
   },
 };

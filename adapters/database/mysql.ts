@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
+import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, where, type Target } from './errors.js';
-import { checkQuery, openKnexSource, type Dialect } from './knex-source.js';
+import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
 const MysqlOptions = z
@@ -29,6 +29,7 @@ export function mysqlTarget(o: Options): Target {
 export function mysqlDialect(t: Target): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
+    blob: { size: (column) => `LENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
       const code = (e as { code?: string }).code;
       if (code === 'ER_ACCESS_DENIED_ERROR') return loginFailed(t, 'wrong password, or no such user for this machine', e);
@@ -51,35 +52,36 @@ export function mysqlDialect(t: Target): Dialect {
   };
 }
 
+export async function mysqlSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
+  requireServerKeys(options);
+  const target = mysqlTarget(options);
+  const ca = await readCertificate('source.sslCa', options.sslCa, ctx);
+  const ssl = tlsOptions(SSL_MODES[options.sslMode], ca);
+  return {
+    client: 'mysql2',
+    connection: {
+      ...(options.connectionString
+        ? { uri: options.connectionString }
+        : { host: options.host, port: options.port ?? 3306, database: options.database, user: options.user, password: options.password }),
+      ...(ssl ? { ssl } : {}),
+      charset: options.charset,
+      connectTimeout: options.connectTimeoutSeconds * 1000,
+      // Dates stay as written: a Date at local midnight would shift a day in a path template.
+      dateStrings: ['DATE'],
+    },
+    afterCreate: readOnlySession,
+    connectTimeoutSeconds: options.connectTimeoutSeconds,
+    target,
+    dialect: mysqlDialect(target),
+  };
+}
+
 export const mysqlAdapter: DatabaseAdapter<Options> = {
   type: 'mysql',
   description: 'MySQL or MariaDB (Dolibarr, ...), queried in read-only transactions.',
   optionsSchema: MysqlOptions,
   async open(options, query, ctx) {
-    checkQuery(query);
-    requireServerKeys(options);
-    const target = mysqlTarget(options);
-    const ca = await readCertificate('source.sslCa', options.sslCa, ctx);
-    const ssl = tlsOptions(SSL_MODES[options.sslMode], ca);
-    return openKnexSource({
-      client: 'mysql2',
-      connection: {
-        ...(options.connectionString
-          ? { uri: options.connectionString }
-          : { host: options.host, port: options.port ?? 3306, database: options.database, user: options.user, password: options.password }),
-        ...(ssl ? { ssl } : {}),
-        charset: options.charset,
-        connectTimeout: options.connectTimeoutSeconds * 1000,
-        // Dates stay as written: a Date at local midnight would shift a day in a path template.
-        dateStrings: ['DATE'],
-      },
-      afterCreate: readOnlySession,
-      connectTimeoutSeconds: options.connectTimeoutSeconds,
-      query,
-      target,
-      dialect: mysqlDialect(target),
-      ctx,
-    });
+    return openKnexSource(await mysqlSettings(options, ctx), query, ctx);
   },
 };
 

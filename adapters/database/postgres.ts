@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
+import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { lineAt, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, where, type Target } from './errors.js';
-import { checkQuery, openKnexSource, type Dialect } from './knex-source.js';
+import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
 const PostgresOptions = z
@@ -36,6 +36,7 @@ export function postgresTarget(o: Options): Target {
 export function postgresDialect(t: Target): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
+    blob: { size: (column) => `octet_length(${column})`, slice: (column) => `substring(${column} from :offset for :length)` },
     explain(e, sql, sent) {
       const code = (e as { code?: string }).code;
       if (code === '28P01') return loginFailed(t, 'wrong password, or no such user', e);
@@ -68,39 +69,40 @@ const types = {
     oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+export async function postgresSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
+  requireServerKeys(options);
+  const target = postgresTarget(options);
+  const ca = await readCertificate('source.sslRootCert', options.sslRootCert, ctx);
+  const ssl = tlsOptions(SSL_MODES[options.sslMode], ca) ?? false;
+  // Every transaction of the session is read-only: the server itself refuses a write, whatever
+  // the query does (a function with side effects, nextval()).
+  const startup = ['-c default_transaction_read_only=on', ...(options.schema ? [`-c search_path=${escapeOption(options.schema)}`] : [])];
+  return {
+    client: 'pg',
+    connection: {
+      ...(options.connectionString
+        ? { connectionString: options.connectionString }
+        : { host: options.host, port: options.port ?? 5432, database: options.database, user: options.user, password: options.password }),
+      // A connection string's own sslmode stands unless the mapping file asks for more.
+      ...(options.connectionString && options.sslMode === 'disable' ? {} : { ssl }),
+      options: startup.join(' '),
+      application_name: 'clearnox-sync',
+      connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
+      statement_timeout: options.queryTimeoutSeconds * 1000,
+      types,
+    },
+    connectTimeoutSeconds: options.connectTimeoutSeconds,
+    target,
+    dialect: postgresDialect(target),
+  };
+}
+
 export const postgresAdapter: DatabaseAdapter<Options> = {
   type: 'postgres',
   description: 'PostgreSQL (Odoo, Dolibarr on PostgreSQL, ...), queried in read-only transactions.',
   optionsSchema: PostgresOptions,
   async open(options, query, ctx) {
-    checkQuery(query);
-    requireServerKeys(options);
-    const target = postgresTarget(options);
-    const ca = await readCertificate('source.sslRootCert', options.sslRootCert, ctx);
-    const ssl = tlsOptions(SSL_MODES[options.sslMode], ca) ?? false;
-    // Every transaction of the session is read-only: the server itself refuses a write, whatever
-    // the query does (a function with side effects, nextval()).
-    const startup = ['-c default_transaction_read_only=on', ...(options.schema ? [`-c search_path=${escapeOption(options.schema)}`] : [])];
-    return openKnexSource({
-      client: 'pg',
-      connection: {
-        ...(options.connectionString
-          ? { connectionString: options.connectionString }
-          : { host: options.host, port: options.port ?? 5432, database: options.database, user: options.user, password: options.password }),
-        // A connection string's own sslmode stands unless the mapping file asks for more.
-        ...(options.connectionString && options.sslMode === 'disable' ? {} : { ssl }),
-        options: startup.join(' '),
-        application_name: 'clearnox-sync',
-        connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
-        statement_timeout: options.queryTimeoutSeconds * 1000,
-        types,
-      },
-      connectTimeoutSeconds: options.connectTimeoutSeconds,
-      query,
-      target,
-      dialect: postgresDialect(target),
-      ctx,
-    });
+    return openKnexSource(await postgresSettings(options, ctx), query, ctx);
   },
 };
 

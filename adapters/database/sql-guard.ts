@@ -1,6 +1,12 @@
 // The mapping file's query runs with the customer's database credentials; refusing anything but
 // one read statement keeps a typo or a pasted script from changing their accounting data.
-export function readOnlyProblem(sql: string): string | null {
+/** What a look-up query must bind: the batch of numbers. */
+export const LIST_BINDING = {
+  pattern: /:(documentNumbers|normalizedNumbers)\b/,
+  missing: 'the query does not use :documentNumbers or :normalizedNumbers, so it cannot look up a batch of numbers',
+};
+
+export function readOnlyProblem(sql: string, binding: { pattern: RegExp; missing: string } = LIST_BINDING): string | null {
   const body = stripComments(sql).trim().replace(/;\s*$/, '');
   if (body.length === 0) return 'the query is empty';
   if (/;/.test(stripStrings(body))) return 'the query holds several statements; give a single SELECT';
@@ -12,9 +18,7 @@ export function readOnlyProblem(sql: string): string | null {
     stripStrings(body),
   );
   if (writes) return `the query contains ${writes[1]!.toUpperCase()}; only reading is allowed`;
-  if (!/:(documentNumbers|normalizedNumbers)\b/.test(body)) {
-    return 'the query does not use :documentNumbers or :normalizedNumbers, so it cannot look up a batch of numbers';
-  }
+  if (!binding.pattern.test(body)) return binding.missing;
   return null;
 }
 

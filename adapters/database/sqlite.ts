@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { AdapterConfigError, type DatabaseAdapter } from '../types.js';
+import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { queryFailed } from './errors.js';
-import { KnexSource, checkQuery, createKnex, quietLog, type Dialect } from './knex-source.js';
+import { checkQuery, openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 
 const SqliteOptions = z
   .object({
@@ -11,26 +11,30 @@ const SqliteOptions = z
   })
   .strict();
 
-export const sqliteAdapter: DatabaseAdapter<z.output<typeof SqliteOptions>> = {
+type Options = z.output<typeof SqliteOptions>;
+
+export async function sqliteSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
+  const filename = path.resolve(ctx.baseDir, options.path);
+  // better-sqlite3 would create a missing file; a missing database is a configuration error.
+  await access(filename).catch(() => {
+    throw new AdapterConfigError(`source.path: the SQLite database ${filename} does not exist or cannot be read.`);
+  });
+  return {
+    client: 'better-sqlite3',
+    connection: { filename, options: { readonly: true } },
+    connectTimeoutSeconds: 15,
+    target: { engine: 'SQLite', database: filename },
+    dialect: sqliteDialect(filename),
+  };
+}
+
+export const sqliteAdapter: DatabaseAdapter<Options> = {
   type: 'sqlite',
   description: 'SQLite database file, opened read-only.',
   optionsSchema: SqliteOptions,
   async open(options, query, ctx) {
     checkQuery(query);
-    const filename = path.resolve(ctx.baseDir, options.path);
-    // better-sqlite3 would create a missing file; a missing database is a configuration error.
-    await access(filename).catch(() => {
-      throw new AdapterConfigError(`source.path: the SQLite database ${filename} does not exist or cannot be read.`);
-    });
-    const db = createKnex({
-      client: 'better-sqlite3',
-      connection: { filename, options: { readonly: true } },
-      useNullAsDefault: true,
-      pool: { min: 1, max: 1 },
-      log: quietLog(ctx),
-    });
-    await db.raw('select 1');
-    return new KnexSource(db, query, sqliteDialect(filename));
+    return openKnexSource(await sqliteSettings(options, ctx), query, ctx);
   },
 };
 
@@ -39,6 +43,7 @@ function sqliteDialect(filename: string): Dialect {
   return {
     // SQLite allows 32,766 host parameters (999 in builds older than 3.32).
     maxParameters: 32_000,
+    blob: { size: (column) => `length(${column})`, slice: (column) => `substr(${column}, :offset, :length)` },
     explain: (e, sql) => ((e as { code?: unknown }).code && String((e as { code?: unknown }).code).startsWith('SQLITE_') ? queryFailed(target, e, sql, undefined) : (e as Error)),
   };
 }

@@ -68,7 +68,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   let abort: RunReport['abort'];
   let store: DocumentStore | undefined;
   let workDir: string | undefined;
-  const ctx: AdapterContext = { baseDir: loaded.baseDir, log };
+  const ctx: AdapterContext = { baseDir: loaded.baseDir, log, source: mapping.source };
 
   const settle = (entry: Entry, outcome: Outcome, reasonCode: ReasonCode, reason: string, extra: Partial<EntryResult> = {}) => {
     results.set(entry.id, {
