@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { DatabaseAdapter, DocumentStoreAdapter } from '../../adapters/types.js';
 import { LIMITS } from '../clearnox/contract.js';
+import { FolderIndexSchema, type FolderIndexSection } from '../pipeline/folder-index.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
 
@@ -123,7 +124,8 @@ export function buildMappingSchema(adapters: AdapterSets) {
           ),
       })
       .strict()
-      .refine((s) => Boolean(s.pathColumn) !== Boolean(s.pathTemplate), {
+      // Neither is right only with documents.index: checked on the whole file below.
+      .refine((s) => !(s.pathColumn && s.pathTemplate), {
         message: 'give exactly one of pathColumn or pathTemplate',
       })
       .refine((s) => typeof s.query !== 'object' || String(s.documentNumberColumn) in (s.query as TableQuerySection).columns, {
@@ -132,7 +134,7 @@ export function buildMappingSchema(adapters: AdapterSets) {
       });
   });
   const stores = adapters.stores.map((a) =>
-    asObject(a.optionsSchema, a.type).extend({ type: z.literal(a.type).describe(a.description) }).strict(),
+    asObject(a.optionsSchema, a.type).extend({ type: z.literal(a.type).describe(a.description), index: FolderIndexSchema.optional() }).strict(),
   );
   return z
     .object({
@@ -143,7 +145,20 @@ export function buildMappingSchema(adapters: AdapterSets) {
       match: MatchSectionSchema.default(MatchSectionSchema.parse({})),
       upload: UploadSectionSchema.default(UploadSectionSchema.parse({})),
     })
-    .strict();
+    .strict()
+    .superRefine((m, ctx) => {
+      const source = m.source as { pathColumn?: string; pathTemplate?: string };
+      const fromSource = Boolean(source.pathColumn || source.pathTemplate);
+      const byName = Boolean((m.documents as { index?: unknown }).index);
+      if (!fromSource && !byName) ctx.addIssue({ code: 'custom', path: ['source'], message: 'give exactly one of pathColumn or pathTemplate' });
+      if (fromSource && byName) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['documents', 'index'],
+          message: 'finds the PDFs by file name, so source.pathColumn and source.pathTemplate must not be given; keep one way',
+        });
+      }
+    });
 }
 
 export type ClearnoxSection = z.output<typeof ClearnoxSectionSchema>;
@@ -167,6 +182,7 @@ export interface SourceSection {
 
 export interface DocumentsSection {
   type: string;
+  index?: FolderIndexSection;
   [option: string]: unknown;
 }
 

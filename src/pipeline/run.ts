@@ -15,6 +15,7 @@ import type { ClearnoxApi } from './api.js';
 import { abortKind, messageOf, stopsTheRun } from './classify.js';
 import { InvalidDocumentError, openPdf, statDocument } from './document-check.js';
 import { FileNamer } from './file-names.js';
+import { scanFolderIndex } from './folder-index.js';
 import { lookupByCompany } from './company-sources.js';
 import type { EntryResult, Outcome, ReasonCode } from './outcomes.js';
 import { packArchive, type PackItem } from './pack.js';
@@ -121,9 +122,22 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       settleGroup(group, 'not_found', 'no_row_in_source', `not looked up: the mapping file has no source for company ${companyCode ?? '(none)'} (source.companies)`);
     }
 
+    const storeAdapter = opts.adapters.stores.find((a) => a.type === mapping.documents.type)!;
+    const openStore = () =>
+      stage('opening the document store', () => storeAdapter.open(storeAdapter.optionsSchema.parse(pick(mapping.documents, storeAdapter)), ctx));
+    // documents.index: the paths come from the store's file names, so the store is read first.
+    const { index } = mapping.documents;
+    const byName = index
+      ? await openStore().then((s) => {
+          store = s;
+          return stage('scanning the document store for file names', () => scanFolderIndex(s, index, normalise, log));
+        })
+      : null;
+
     const candidates: { group: DocumentGroup; path: string }[] = [];
     for (const group of groups) {
-      const match = found.get(group.key);
+      const row = found.get(group.key);
+      const match = row && byName ? { paths: byName.paths.get(group.key) ?? [] } : row;
       if (!match) {
         settleGroup(group, 'not_found', 'no_row_in_source', 'no document with this number in the accounting database');
       } else if (match.paths.length > 1) {
@@ -131,8 +145,10 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
           group,
           'ambiguous',
           'several_files',
-          `the accounting database gives ${match.paths.length} different files for this number (${match.paths.slice(0, 3).join(', ')}); nothing was sent rather than guessing`,
+          `${byName ? 'the document store holds' : 'the accounting database gives'} ${match.paths.length} different files for this number (${match.paths.slice(0, 3).join(', ')}); nothing was sent rather than guessing`,
         );
+      } else if (match.paths.length === 0 && byName) {
+        settleGroup(group, 'file_missing', 'file_not_found', `no file name in ${store!.description} gives this number (documents.index)`);
       } else if (match.paths.length === 0) {
         settleGroup(group, 'file_missing', 'no_path_in_row', 'the accounting database has this document but no PDF path for it');
       } else {
@@ -146,10 +162,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     if (candidates.length === 0) return finish();
     checkpoint('checking the documents');
 
-    const storeAdapter = opts.adapters.stores.find((a) => a.type === mapping.documents.type)!;
-    store = await stage('opening the document store', () =>
-      storeAdapter.open(storeAdapter.optionsSchema.parse(pick(mapping.documents, storeAdapter)), ctx),
-    );
+    store ??= await openStore();
     const maxDocumentBytes = Math.floor(mapping.upload.maxDocumentMiB * MiB);
     const namer = new FileNamer();
     const limit = pLimit(opts.concurrency ?? 8);
