@@ -46,27 +46,38 @@ export async function lookupDocuments(
   const batches = batchGroups(groups, size);
   const found = new Map<string, SourceMatch>();
   let done = 0;
-  for (const batch of batches) {
-    const wanted = new Map(batch.map((g) => [g.key, g]));
-    const rows = await source.lookup({
+  const ask = (batch: DocumentGroup[]) =>
+    source.lookup({
       documentNumbers: [...new Set(batch.flatMap((g) => g.spellings))],
-      normalizedNumbers: [...wanted.keys()],
+      normalizedNumbers: [...new Set(batch.map((g) => g.key))],
     });
-    // Folding case costs a lookup per column per row; most queries return the names as written.
-    const fold = rows.length > 0 && !namesAsWritten(rows[0]!, section);
-    for (const raw of rows) {
-      const row = fold ? anyCase(raw) : raw;
-      const key = normalise(numberOf(row, section.documentNumberColumn));
-      // A query may return more than it was asked (a LIKE, a join); only asked numbers count.
-      if (!wanted.has(key)) continue;
-      const match = found.get(key) ?? { paths: [], rowsWithoutPath: 0 };
-      found.set(key, match);
-      const p = pathOf(row, section, wanted.get(key)!);
-      if (p === null) match.rowsWithoutPath += 1;
-      else if (!match.paths.some((known) => samePath(known, p))) match.paths.push(p);
+  // The next batch is asked for before this one's rows are matched, so that the database works
+  // while this process does (one query in flight at a time all the same).
+  let next = batches.length > 0 ? ask(batches[0]!) : undefined;
+  try {
+    for (const [index, batch] of batches.entries()) {
+      const wanted = new Map(batch.map((g) => [g.key, g]));
+      const rows = await next!;
+      next = index + 1 < batches.length ? ask(batches[index + 1]!) : undefined;
+      // Folding case costs a lookup per column per row; most queries return the names as written.
+      const fold = rows.length > 0 && !namesAsWritten(rows[0]!, section);
+      for (const raw of rows) {
+        const row = fold ? anyCase(raw) : raw;
+        const key = normalise(numberOf(row, section.documentNumberColumn));
+        // A query may return more than it was asked (a LIKE, a join); only asked numbers count.
+        if (!wanted.has(key)) continue;
+        const match = found.get(key) ?? { paths: [], rowsWithoutPath: 0 };
+        found.set(key, match);
+        const p = pathOf(row, section, wanted.get(key)!);
+        if (p === null) match.rowsWithoutPath += 1;
+        else if (!match.paths.some((known) => samePath(known, p))) match.paths.push(p);
+      }
+      done += batch.length;
+      onBatch?.(done, groups.length);
     }
-    done += batch.length;
-    onBatch?.(done, groups.length);
+  } finally {
+    // A failure leaves the query asked in advance unawaited; its own failure says nothing more.
+    next?.catch(() => undefined);
   }
   return found;
 }
