@@ -53,7 +53,9 @@ export function driverMessage(e: unknown): string {
 
 /** Socket-level failures every driver reports alike (Node's error codes). */
 export function networkProblem(e: unknown, t: Target): DatabaseUnreachableError | null {
-  const code = errorCode(e);
+  // node-postgres and knex's pool say "timeout" in words, without a code.
+  const timedOut = /connection timeout|timeout expired|Timeout acquiring a connection/i.test(String((e as Error)?.message));
+  const code = errorCode(e) ?? (timedOut ? 'ETIMEDOUT' : undefined);
   const cause = { cause: e };
   const hostKeys = keys(t, 'host', 'port');
   switch (code) {

@@ -44,3 +44,18 @@ export function run(cmd: string, args: string[], opts: { input?: string; env?: N
     throw new Error(`${cmd} ${args.join(' ')} failed: ${err.stderr || err.stdout || err.message}`);
   }
 }
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, its own CA: a client given it as the CA
+ * can check the server fully, a client given nothing must refuse it.
+ */
+export function selfSignedCertificate(dir: string, owner?: string): { cert: string; key: string } {
+  const cert = path.join(dir, 'server.crt');
+  const key = path.join(dir, 'server.key');
+  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  if (owner) run('chown', [`${owner}:`, cert, key]);
+  run('chmod', ['600', key]);
+  run('chmod', ['644', cert]);
+  return { cert, key };
+}

@@ -7,17 +7,18 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureDebianPackages } from './apt.js';
-import { freePort, run, serviceDir, waitUntil } from './local-server.js';
+import { freePort, run, selfSignedCertificate, serviceDir, waitUntil } from './local-server.js';
 import type { RunningServer } from './postgres.js';
 
 export async function startMariadb(opts: { settings?: string[] } = {}): Promise<RunningServer> {
-  ensureDebianPackages(['mariadb-server', 'mariadb-client']);
+  ensureDebianPackages(['mariadb-server', 'mariadb-client', 'openssl']);
   const dir = await serviceDir('cnx-maria-', 'mysql');
   const data = path.join(dir, 'data');
   const socket = path.join(dir, 'mysqld.sock');
   const log = path.join(dir, 'server.log');
   run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=mysql', '--auth-root-authentication-method=socket', '--skip-test-db']);
   const port = await freePort();
+  const tls = selfSignedCertificate(dir, 'mysql');
   const out = openSync(log, 'a');
   const child = spawn(
     'mariadbd',
@@ -31,6 +32,9 @@ export async function startMariadb(opts: { settings?: string[] } = {}): Promise<
       '--user=mysql',
       '--skip-name-resolve',
       '--skip-log-bin',
+      // Offered, not required: the tests choose each sslMode.
+      `--ssl-cert=${tls.cert}`,
+      `--ssl-key=${tls.key}`,
       `--log-error=${log}`,
       // Test data is thrown away; durability only costs time here.
       '--innodb-flush-log-at-trx-commit=0',
@@ -62,7 +66,7 @@ export async function startMariadb(opts: { settings?: string[] } = {}): Promise<
   client(`CREATE USER 'cnx_admin'@'%' IDENTIFIED BY '${password}'; GRANT ALL ON *.* TO 'cnx_admin'@'%' WITH GRANT OPTION;`);
   const version = client('SELECT VERSION()').trim();
   return {
-    info: { host: '127.0.0.1', port, user: 'cnx_admin', password, database: 'mysql', version },
+    info: { host: '127.0.0.1', port, user: 'cnx_admin', password, database: 'mysql', version, tlsCert: tls.cert },
     async stop() {
       const gone = new Promise<void>((resolve) => (exited !== null ? resolve() : child.once('exit', () => resolve())));
       child.kill('SIGTERM');

@@ -6,7 +6,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureDebianPackages } from './apt.js';
-import { freePort, run, serviceDir, waitUntil } from './local-server.js';
+import { freePort, run, selfSignedCertificate, serviceDir, waitUntil } from './local-server.js';
 import type { ServerInfo } from './server-info.js';
 
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -17,7 +17,7 @@ export interface RunningServer {
 }
 
 export async function startPostgres(opts: { settings?: Record<string, string> } = {}): Promise<RunningServer> {
-  ensureDebianPackages(['postgresql-15', 'postgresql-client-15']);
+  ensureDebianPackages(['postgresql-15', 'postgresql-client-15', 'openssl']);
   const dir = await serviceDir('cnx-pg-', 'postgres');
   const data = path.join(dir, 'data');
   const log = path.join(dir, 'server.log');
@@ -28,7 +28,12 @@ export async function startPostgres(opts: { settings?: Record<string, string> } 
   const asPostgres = (cmd: string, args: string[]) => run('runuser', ['-u', 'postgres', '--', path.join(BIN, cmd), ...args]);
   asPostgres('initdb', ['-D', data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8']);
   const port = await freePort();
+  const tls = selfSignedCertificate(dir, 'postgres');
   const settings: Record<string, string> = {
+    // Offered, not required: the tests choose each sslMode.
+    ssl: 'on',
+    ssl_cert_file: tls.cert,
+    ssl_key_file: tls.key,
     listen_addresses: '127.0.0.1',
     port: String(port),
     unix_socket_directories: dir,
@@ -56,7 +61,7 @@ export async function startPostgres(opts: { settings?: Record<string, string> } 
     log,
   );
   return {
-    info: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', version },
+    info: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres', version, tlsCert: tls.cert },
     async stop() {
       try {
         asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);

@@ -9,6 +9,8 @@ export interface ServerInfo {
   database: string;
   /** Server version as it reports itself. */
   version: string;
+  /** The server's self-signed certificate (PEM file), which is also its CA. */
+  tlsCert: string;
 }
 
 declare module 'vitest' {

@@ -3,6 +3,7 @@
 // the connection settings handed to tedious, the explanation of tedious's errors, and a real
 // connection attempt to a port where nothing listens.
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { KnexSource, QueryRefusedError, createKnex } from '../../../adapters/database/knex-source.js';
@@ -150,6 +151,19 @@ describe('SQL Server errors as a person can act on them', () => {
 });
 
 describe('SQL Server over the network', () => {
+  it('says the server does not answer when something accepts the connection and stays silent', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      const e = await mssqlAdapter.open(options({ host: '127.0.0.1', port, connectTimeoutSeconds: 1 }), { sql: SAGE }, ctx).catch((x: Error) => x);
+      expect(e).toBeInstanceOf(DatabaseUnreachableError);
+      expect((e as Error).message).toContain(`cannot reach the SQL Server at 127.0.0.1:${port}: no answer`);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('says the server cannot be reached when nothing listens on the port (tedious, really connecting)', async () => {
     const port = await freePort();
     const e = await mssqlAdapter.open(options({ host: '127.0.0.1', port, connectTimeoutSeconds: 5 }), { sql: SAGE }, ctx).catch((x: Error) => x);

@@ -1,5 +1,6 @@
 // The same behaviour asked of PostgreSQL 15 and MariaDB 10.11, both real servers started by the
 // global setup (test/services/), reached as a user with SELECT only.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { QueryRefusedError } from '../../../adapters/database/knex-source.js';
@@ -146,6 +147,40 @@ describe.each([
     expect(e).toBeInstanceOf(DatabaseUnreachableError);
     expect(e.message).toContain(`cannot reach the `);
     expect(e.message).toContain(`127.0.0.1:${port}: the connection was refused. Check source.host and source.port`);
+  });
+
+  it('says the server does not answer when it accepts the connection and stays silent', async () => {
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      const e = await failure(open(undefined, { port, connectTimeoutSeconds: 1 }));
+      expect(e).toBeInstanceOf(DatabaseUnreachableError);
+      expect(e.message).toContain(`127.0.0.1:${port}: no answer`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('encrypts the connection when asked, and checks the certificate against the CA given', async () => {
+    const sql = `SELECT number AS documentNumber, ${erp.encryptedColumn} AS encrypted FROM invoices WHERE number IN (:documentNumbers)`;
+    for (const mode of ['encrypt', 'verify-with-ca'] as const) {
+      const source = await open({ sql }, erp.tls(mode));
+      const [row] = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] });
+      await source.close();
+      expect(row!['encrypted'], mode).toBeTruthy();
+    }
+    const plain = await open({ sql });
+    const [row] = await plain.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] });
+    await plain.close();
+    expect(row!['encrypted'] || false).toBeFalsy();
+  });
+
+  it('refuses a certificate it cannot check, and says which key to set', async () => {
+    const e = await failure(open(undefined, erp.tls('verify')));
+    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e.message).toMatch(/the encrypted connection to the .* at 127\.0\.0\.1:\d+ failed: .*self.signed/i);
+    expect(e.message).toMatch(erp.engine === 'postgres' ? /source\.sslRootCert/ : /source\.sslCa/);
   });
 
   it('names the line of source.query the database points at', async () => {

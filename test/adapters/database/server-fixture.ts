@@ -19,6 +19,10 @@ export interface ErpFixture {
   admin: Knex;
   /** Reader options as the mapping file gives them (after references are resolved), parsed. */
   options(over?: Record<string, unknown>): any;
+  /** Options for an encrypted connection: encrypted only, or checked with or without the server's CA. */
+  tls(mode: 'encrypt' | 'verify' | 'verify-with-ca'): Record<string, unknown>;
+  /** A column telling whether the session is encrypted (true or a cipher name). */
+  encryptedColumn: string;
   /** Creates another database (or schema on PostgreSQL) with the same table, readable by the reader. */
   addLedger(name: string, rows: InvoiceRow[]): Promise<void>;
   close(): Promise<void>;
@@ -79,6 +83,8 @@ export async function postgresErp(rows = standardRows()): Promise<ErpFixture> {
   return {
     engine: 'postgres',
     adapter: postgresAdapter,
+    tls: (mode) => ({ sslMode: mode === 'encrypt' ? 'require' : 'verify-full', ...(mode === 'verify-with-ca' ? { sslRootCert: info.tlsCert } : {}) }),
+    encryptedColumn: '(SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())',
     info,
     database,
     reader,
@@ -119,6 +125,8 @@ export async function mariadbErp(rows = standardRows()): Promise<ErpFixture> {
   return {
     engine: 'mariadb',
     adapter: mysqlAdapter,
+    tls: (mode) => ({ sslMode: mode === 'encrypt' ? 'REQUIRED' : 'VERIFY_IDENTITY', ...(mode === 'verify-with-ca' ? { sslCa: info.tlsCert } : {}) }),
+    encryptedColumn: "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_cipher')",
     info,
     database,
     reader,
