@@ -42,6 +42,8 @@ export class SftpConnection {
       close: () => lost('the connection closed'),
     });
     const sftp = (await client.connect(config as SftpClient.ConnectOptions)) as unknown as SFTPWrapper;
+    // Requests are small and answered one by one: Nagle's delay would be paid on each of them.
+    (client as unknown as { client: { setNoDelay(on: boolean): void } }).client.setNoDelay(true);
     conn = new SftpConnection(client, sftp, timeoutMs);
     return conn;
   }
@@ -97,6 +99,10 @@ export class SftpConnection {
     return this.call('stat', (cb) => this.sftp.stat(p, cb));
   }
 
+  lstat(p: string): Promise<Stats> {
+    return this.call('lstat', (cb) => this.sftp.lstat(p, cb));
+  }
+
   openRead(p: string): Promise<Buffer> {
     return this.call('open', (cb) => this.sftp.open(p, 'r', cb));
   }
@@ -111,6 +117,11 @@ export class SftpConnection {
         else cb(err, bytesRead);
       }),
     ).then((n) => buf.subarray(0, n));
+  }
+
+  /** Maximum bytes one read request may ask for on this server (ssh2 splits larger ones). */
+  get maxRead(): number {
+    return (this.sftp as unknown as { _maxReadLen?: number })._maxReadLen ?? 32 * 1024;
   }
 
   closeHandle(handle: Buffer): Promise<void> {

@@ -146,7 +146,20 @@ function sftpReason(e: unknown): string {
   return (e as Error)?.message ?? String(e);
 }
 
+interface Located {
+  /** The path to open: the file itself, or where the link inside the root leads. */
+  target: string;
+  size: number;
+  isFile: boolean;
+}
+
+// Round trips are what a store of many small PDFs costs: a folder's real path is asked once per
+// run, a file costs one lstat (plus a realpath only when it is a link), and what stat() learnt
+// is what open() uses.
 class SftpStore implements DocumentStore {
+  private readonly folders = new Map<string, Promise<string>>();
+  private readonly located = new Map<string, Located>();
+
   constructor(
     private readonly pool: SftpPool,
     private readonly root: string,
@@ -155,13 +168,9 @@ class SftpStore implements DocumentStore {
 
   async stat(p: string) {
     return this.guard(p, async () => {
-      const full = this.fullPath(p);
-      const info = await this.pool.run(async (conn) => {
-        await this.checkInside(conn, full, p);
-        return conn.stat(full);
-      });
-      if (!info.isFile()) throw new DocumentError('unreadable', `"${p}" is not a file`);
-      return { size: info.size };
+      const found = await this.pool.run((conn) => this.locate(conn, this.fullPath(p), p));
+      if (!found.isFile) throw new DocumentError('unreadable', `"${p}" is not a file`);
+      return { size: found.size };
     });
   }
 
@@ -172,9 +181,9 @@ class SftpStore implements DocumentStore {
         let lease: Lease | undefined;
         try {
           lease = await this.pool.lease();
-          await this.checkInside(lease.conn, full, p);
-          const handle = await lease.conn.openRead(full);
-          return new SftpReadStream(this.pool, full, { lease, handle }, (e) => this.mapError(e, p));
+          const found = this.located.get(full) ?? (await this.locate(lease.conn, full, p));
+          const handle = await lease.conn.openRead(found.target);
+          return new SftpReadStream(this.pool, found.target, { lease, handle }, (e) => this.mapError(e, p), found.size);
         } catch (e) {
           lease?.release();
           if (!(e instanceof ConnectionLost) || attempt >= this.pool.retries) throw e;
@@ -185,6 +194,36 @@ class SftpStore implements DocumentStore {
     });
   }
 
+  // A link inside the root may point anywhere: the server resolves it, the result must stay under the root.
+  private async locate(conn: SftpConnection, full: string, p: string): Promise<Located> {
+    const folder = path.posix.dirname(full);
+    let real = this.folders.get(folder);
+    if (!real) {
+      real = conn.realpath(folder).then((r) => this.inside(r, p));
+      this.folders.set(folder, real);
+      real.catch(() => this.folders.delete(folder));
+    }
+    await real;
+    const info = await conn.lstat(full);
+    let found: Located;
+    if (info.isSymbolicLink()) {
+      const target = this.inside(await conn.realpath(full), p);
+      const linked = await conn.stat(target);
+      found = { target, size: linked.size, isFile: linked.isFile() };
+    } else {
+      found = { target: full, size: info.size, isFile: info.isFile() };
+    }
+    this.located.set(full, found);
+    return found;
+  }
+
+  private inside(real: string, p: string): string {
+    if (real !== this.root && !real.startsWith(this.root.endsWith('/') ? this.root : `${this.root}/`)) {
+      throw new DocumentError('outside_root', `"${p}" leads outside the store root through a link`);
+    }
+    return real;
+  }
+
   async *list(folder: string): AsyncIterable<ListedFile> {
     const start = folder.trim() === '' ? [] : storeSegments(folder);
     const readDir = async function* (this: SftpStore, segments: string[]): AsyncIterable<TreeEntry> {
@@ -193,7 +232,7 @@ class SftpStore implements DocumentStore {
       await this.guard(segments.join('/'), () =>
         this.pool.run(async (conn) => {
           entries.length = 0;
-          if (segments === start) await this.checkInside(conn, dir, folder);
+          if (segments === start) this.inside(await conn.realpath(dir), folder);
           const handle = await conn.openDir(dir);
           try {
             for (let batch = await conn.readDir(handle); batch; batch = await conn.readDir(handle)) {
@@ -217,14 +256,6 @@ class SftpStore implements DocumentStore {
 
   private fullPath(p: string): string {
     return path.posix.join(this.root, ...storeSegments(p));
-  }
-
-  // A link inside the root may point anywhere; the server resolves it and the result must stay under the root.
-  private async checkInside(conn: SftpConnection, full: string, p: string): Promise<void> {
-    const real = await conn.realpath(full);
-    if (real !== this.root && !real.startsWith(this.root.endsWith('/') ? this.root : `${this.root}/`)) {
-      throw new DocumentError('outside_root', `"${p}" leads outside the store root through a link`);
-    }
   }
 
   private async guard<T>(p: string, work: () => Promise<T>): Promise<T> {
