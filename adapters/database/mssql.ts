@@ -28,6 +28,12 @@ const MssqlOptions = z
       .default(false)
       .describe('Accept the server certificate without checking it: needed for the self-signed certificate most on-premises servers use.'),
     queryTimeoutSeconds: z.number().positive().default(300).describe('Longest time one look-up query may run.'),
+    stringParameters: z
+      .enum(['nvarchar', 'varchar'])
+      .default('nvarchar')
+      .describe(
+        'Type the numbers are sent as. nvarchar suits every column; varchar lets SQL Server use its index on a varchar number column (Sage 100\'s DO_Piece) instead of converting every row.',
+      ),
   })
   .strict();
 
@@ -100,7 +106,8 @@ export function mssqlSettings(o: Options): MssqlSettings {
   return s;
 }
 
-export function mssqlConnection(s: MssqlSettings, o: Pick<Options, 'connectTimeoutSeconds' | 'queryTimeoutSeconds'>): Record<string, unknown> {
+export function mssqlConnection(s: MssqlSettings, o: Pick<Options, 'connectTimeoutSeconds' | 'queryTimeoutSeconds' | 'stringParameters'>): Record<string, unknown> {
+  const tedious = require('tedious') as { TYPES: Record<string, unknown> };
   return {
     server: s.server,
     ...(s.port !== undefined ? { port: s.port } : {}),
@@ -117,6 +124,11 @@ export function mssqlConnection(s: MssqlSettings, o: Pick<Options, 'connectTimeo
       appName: 'clearnox-sync',
       // Routes to a readable secondary where an availability group has one; harmless elsewhere.
       readOnlyIntent: true,
+      // knex sends every string as nvarchar; against a varchar column SQL Server would then
+      // convert the column, row by row, rather than seek its index.
+      ...(o.stringParameters === 'varchar'
+        ? { mapBinding: (value: unknown) => (typeof value === 'string' ? { value, type: tedious.TYPES['VarChar'] } : undefined) }
+        : {}),
     },
   };
 }

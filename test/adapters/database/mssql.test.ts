@@ -111,6 +111,15 @@ describe('SQL Server connection settings handed to tedious', () => {
     expect(cfg).toMatchObject({ server: 'SQL01', authentication: { options: { userName: 'clearnox', password: 'pw-from-env-7731' } }, options: { instanceName: 'SAGE100', database: 'BIJOU', trustServerCertificate: true } });
   });
 
+  it('sends the numbers as nvarchar, or as varchar when asked, so that a varchar column keeps its index', () => {
+    const typeOf = (over: Record<string, unknown>) => {
+      const client = createKnex({ client: 'mssql', connection: mssqlConnection(mssqlSettings(options(over)), options(over)) as never }).client as { _typeForBinding(v: unknown): [unknown, { name: string }] };
+      return client._typeForBinding('FA00012')[1].name;
+    };
+    expect(typeOf({})).toBe('NVarChar');
+    expect(typeOf({ stringParameters: 'varchar' })).toBe('VarChar');
+  });
+
   it('refuses a port together with a named instance', () => {
     expect(() => mssqlSettings(options({ instanceName: 'SAGE100', port: 1433 }))).toThrow(/either instanceName or port/);
   });
