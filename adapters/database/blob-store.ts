@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AdapterConfigError, DocumentError, type AdapterContext, type DatabaseAdapter, type DocumentStore, type DocumentStoreAdapter } from '../types.js';
 import { DatabaseUnreachableError, QueryFailedError } from './errors.js';
-import { connectKnex, runExplained, type KnexSettings } from './knex-source.js';
+import { connectKnex, runReadOnly, type KnexSettings } from './knex-source.js';
 import { mssqlAdapter, mssqlKnexSettings } from './mssql.js';
 import { mysqlAdapter, mysqlSettings } from './mysql.js';
 import { postgresAdapter, postgresSettings } from './postgres.js';
@@ -116,9 +116,9 @@ class DatabaseStore implements DocumentStore {
   }
 
   private async read<T>(path: string, outer: string, bindings: Record<string, unknown>): Promise<T[]> {
-    const statement = this.db.raw(outer, { ...bindings, inner: this.db.raw(this.options.query, { path }) });
+    const statement = (db: Knex) => db.raw(outer, { ...bindings, inner: db.raw(this.options.query, { path }) });
     try {
-      return await runExplained<T>(statement, this.settings.dialect, this.options.query);
+      return await runReadOnly<T>(this.db, this.settings.dialect, statement, this.options.query);
     } catch (explained) {
       if (!(explained instanceof Error)) throw explained;
       const e = explained.cause ?? explained;

@@ -3,7 +3,7 @@
 // list is bound as a nested raw of `?, ?, ...` with its values.
 import knexFactory, { type Knex } from 'knex';
 import { AdapterConfigError, type AdapterContext, type DatabaseSource, type LookupBatch, type SourceQuery, type SourceRow, type TableQuery } from '../types.js';
-import { where, type Target } from './errors.js';
+import { DatabaseUnreachableError, where, type Target } from './errors.js';
 import { readOnlyProblem } from './sql-guard.js';
 
 export class QueryRefusedError extends AdapterConfigError {}
@@ -19,6 +19,8 @@ export interface Dialect {
    * writes it, `sent` the statement as the driver sent it (lists expanded, on the same lines).
    */
   explain(error: unknown, sql?: string, sent?: string): Error;
+  /** Whether each batch can run in a transaction begun READ ONLY (PostgreSQL, MySQL/MariaDB). */
+  readOnlyTransactions: boolean;
   /** SQL giving the size in bytes of a binary column, and a slice of it from :offset (1-based) of :length bytes. */
   blob: { size(column: string): string; slice(column: string): string };
 }
@@ -52,29 +54,40 @@ export class KnexSource implements DatabaseSource {
   }
 
   /** The statement one batch runs, for tests that cannot reach the database (SQL Server). */
-  compile(batch: LookupBatch): Knex.Raw | Knex.QueryBuilder {
+  compile(batch: LookupBatch, db: Knex = this.db): Knex.Raw | Knex.QueryBuilder {
     if ('table' in this.query) {
       const { name, columns, numberColumn, where } = this.query.table;
-      const select = this.db.select(columns).from(name).whereIn(numberColumn, batch.documentNumbers);
+      const select = db.select(columns).from(name).whereIn(numberColumn, batch.documentNumbers);
       return where ? select.andWhereRaw(`(${where})`) : select;
     }
-    const bindings = { documentNumbers: this.list(batch.documentNumbers), normalizedNumbers: this.list(batch.normalizedNumbers) };
-    return this.db.raw(this.query.sql, bindings);
+    const bindings = { documentNumbers: list(db, batch.documentNumbers), normalizedNumbers: list(db, batch.normalizedNumbers) };
+    return db.raw(this.query.sql, bindings);
   }
 
   async lookup(batch: LookupBatch): Promise<SourceRow[]> {
-    const statement = this.compile(batch);
-    return runExplained(statement, this.dialect, 'sql' in this.query ? this.query.sql : undefined);
-  }
-
-  private list(values: string[]): Knex.Raw {
-    // An empty IN () is a syntax error everywhere; a list of one NULL matches nothing.
-    if (values.length === 0) return this.db.raw('NULL');
-    return this.db.raw(values.map(() => '?').join(', '), values);
+    return runReadOnly(this.db, this.dialect, (db) => this.compile(batch, db), 'sql' in this.query ? this.query.sql : undefined);
   }
 
   async close(): Promise<void> {
     await this.db.destroy();
+  }
+}
+
+/**
+ * Runs a statement in a transaction begun READ ONLY where the database has them, whatever an
+ * earlier statement did to the session's default (a query may call set_config()).
+ */
+export async function runReadOnly<T = SourceRow>(
+  db: Knex,
+  dialect: Dialect,
+  build: (db: Knex) => Knex.Raw | Knex.QueryBuilder,
+  sql: string | undefined,
+): Promise<T[]> {
+  if (!dialect.readOnlyTransactions) return runExplained<T>(build(db), dialect, sql);
+  try {
+    return await db.transaction((trx) => runExplained<T>(build(trx), dialect, sql), { readOnly: true });
+  } catch (e) {
+    throw e instanceof AdapterConfigError || e instanceof DatabaseUnreachableError ? e : dialect.explain(e, sql);
   }
 }
 
@@ -89,6 +102,12 @@ export async function runExplained<T = SourceRow>(statement: Knex.Raw | Knex.Que
     if (e instanceof Error && e.message.startsWith(`${sent} - `)) e.message = e.message.slice(sent.length + 3);
     throw dialect.explain(e, sql ?? sent, sent);
   }
+}
+
+function list(db: Knex, values: string[]): Knex.Raw {
+  // An empty IN () is a syntax error everywhere; a list of one NULL matches nothing.
+  if (values.length === 0) return db.raw('NULL');
+  return db.raw(values.map(() => '?').join(', '), values);
 }
 
 // knex.raw answers in each driver's own shape; a query builder always with rows.

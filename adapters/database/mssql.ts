@@ -147,6 +147,7 @@ export function mssqlTarget(s: MssqlSettings, viaConnectionString: boolean): Tar
 export function mssqlDialect(t: Target): Dialect {
   return {
     maxParameters: MSSQL_MAX_PARAMETERS,
+    readOnlyTransactions: false,
     blob: { size: (column) => `DATALENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
       const code = errorCode(e);

@@ -29,6 +29,7 @@ export function mysqlTarget(o: Options): Target {
 export function mysqlDialect(t: Target): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
+    readOnlyTransactions: true,
     blob: { size: (column) => `LENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
       const code = (e as { code?: string }).code;

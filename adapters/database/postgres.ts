@@ -36,6 +36,7 @@ export function postgresTarget(o: Options): Target {
 export function postgresDialect(t: Target): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
+    readOnlyTransactions: true,
     blob: { size: (column) => `octet_length(${column})`, slice: (column) => `substring(${column} from :offset for :length)` },
     explain(e, sql, sent) {
       const code = (e as { code?: string }).code;

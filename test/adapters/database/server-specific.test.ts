@@ -64,6 +64,22 @@ describe('PostgreSQL 15', () => {
     expect([Number(last_value), is_called]).toEqual([1, false]);
   });
 
+  it('begins every batch READ ONLY, even after a query turned the session\'s default off', async () => {
+    await erp.admin.raw('CREATE SEQUENCE invoice_seq2');
+    const admin = erp.options({ user: erp.info.user, password: erp.info.password });
+    const sql = `SELECT number AS "documentNumber",
+            set_config('default_transaction_read_only', 'off', false) AS unlocked,
+            CASE WHEN number = 'FA-00002' THEN nextval('invoice_seq2') END AS n
+       FROM invoices WHERE number IN (:documentNumbers)`;
+    const source = await erp.adapter.open(admin, { sql }, ctx);
+    const first = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] });
+    const second = await source.lookup({ documentNumbers: ['FA-00002'], normalizedNumbers: [] }).catch((x: Error) => x);
+    await source.close();
+    expect(first).toMatchObject([{ documentNumber: 'FA-00001', unlocked: 'off' }]);
+    expect(second).toBeInstanceOf(QueryFailedError);
+    expect((second as Error).message).toContain('cannot execute nextval() in a read-only transaction');
+  });
+
   it('looks up each company in its own schema only (source.companies with schema)', async () => {
     await erp.addLedger('company_a', [{ number: 'FA-1', pdf: 'a/FA-1.pdf' }]);
     await erp.addLedger('company_b', [{ number: 'FA-1', pdf: 'b/FA-1.pdf' }, { number: 'FA-2', pdf: 'b/FA-2.pdf' }]);
