@@ -33,7 +33,7 @@ export function postgresTarget(o: Options): Target {
   return serverTarget('PostgreSQL', 5432, o);
 }
 
-export function postgresDialect(t: Target): Dialect {
+export function postgresDialect(t: Target, schema?: string): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
     readOnlyTransactions: true,
@@ -48,15 +48,14 @@ export function postgresDialect(t: Target): Dialect {
         );
       }
       if (code === '3D000') return noDatabase(t, e);
-      if (code === '3F000') return new AdapterConfigError(`source.schema: ${(e as Error).message} on ${where(t)}.`, { cause: e });
       const net = networkProblem(e, t) ?? tlsProblem(e, t, 'Set source.sslRootCert to the CA that signed the server certificate, or use sslMode: require.');
       if (net) return net;
-      if (code === '25006') {
-        return queryFailed(t, e, sql, undefined);
-      }
       if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
         const position = Number((e as { position?: string }).position);
-        return queryFailed(t, e, sql, position > 0 && sent ? lineAt(sent, position) : undefined);
+        const failed = queryFailed(t, e, sql, position > 0 && sent ? lineAt(sent, position) : undefined);
+        // An unknown table is most often a schema left out: say which one was searched.
+        if (code === '42P01') failed.message += ` Tables without a schema are looked for in ${schema ? `the schema ${schema} (source.schema)` : 'the user\'s search_path, usually public'}.`;
+        return failed;
       }
       return e instanceof Error ? e : new Error(String(e));
     },
@@ -94,7 +93,7 @@ export async function postgresSettings(options: Options, ctx: AdapterContext): P
     },
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,
-    dialect: postgresDialect(target),
+    dialect: postgresDialect(target, options.schema),
   };
 }
 

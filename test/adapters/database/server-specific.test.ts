@@ -80,6 +80,15 @@ describe('PostgreSQL 15', () => {
     expect((second as Error).message).toContain('cannot execute nextval() in a read-only transaction');
   });
 
+  it('names the schema searched when a table is not found', async () => {
+    const source = await erp.adapter.open(erp.options({ schema: 'ledger_typo' }), { sql: 'SELECT number FROM invoices WHERE number IN (:documentNumbers)' }, ctx);
+    const e = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] }).catch((x: Error) => x);
+    await source.close();
+    expect(e).toBeInstanceOf(QueryFailedError);
+    expect((e as Error).message).toContain('relation "invoices" does not exist');
+    expect((e as Error).message).toContain('Tables without a schema are looked for in the schema ledger_typo (source.schema).');
+  });
+
   it('looks up each company in its own schema only (source.companies with schema)', async () => {
     await erp.addLedger('company_a', [{ number: 'FA-1', pdf: 'a/FA-1.pdf' }]);
     await erp.addLedger('company_b', [{ number: 'FA-1', pdf: 'b/FA-1.pdf' }, { number: 'FA-2', pdf: 'b/FA-2.pdf' }]);
