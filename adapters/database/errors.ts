@@ -13,6 +13,8 @@ export interface Target {
   database?: string;
   /** How the settings were given: `source.connectionString` or the separate keys. */
   viaConnectionString?: boolean;
+  /** source.queryTimeoutSeconds, for the message when a query is stopped. */
+  queryTimeoutSeconds?: number;
 }
 
 /** The server cannot be reached: the mapping file may be right, the network or server is not. */
@@ -96,6 +98,15 @@ export function loginFailed(t: Target, detail: string, e: unknown): AdapterConfi
 export function noDatabase(t: Target, e: unknown): AdapterConfigError {
   return new AdapterConfigError(
     `the database "${t.database ?? ''}" does not exist on ${where(t)}, or user "${t.user ?? ''}" may not open it. Check ${keys(t, 'database')} (spelling and case).`,
+    { cause: e },
+  );
+}
+
+/** The database stopped a query at source.queryTimeoutSeconds: usually a missing index or a large batch. */
+export function queryTimedOut(t: Target, e: unknown): AdapterConfigError {
+  return new AdapterConfigError(
+    `source.query ran longer than source.queryTimeoutSeconds (${t.queryTimeoutSeconds ?? '?'} s) on ${where(t)} and was stopped. ` +
+      'Check that the column compared with the numbers has an index, lower source.batchSize, or raise source.queryTimeoutSeconds.',
     { cause: e },
   );
 }

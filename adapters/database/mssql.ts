@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
-import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, type Target } from './errors.js';
+import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { requireServerKeys, serverShape } from './server-options.js';
 
@@ -133,7 +133,7 @@ export function mssqlConnection(s: MssqlSettings, o: Pick<Options, 'connectTimeo
   };
 }
 
-export function mssqlTarget(s: MssqlSettings, viaConnectionString: boolean): Target {
+export function mssqlTarget(s: MssqlSettings, viaConnectionString: boolean, queryTimeoutSeconds?: number): Target {
   return {
     engine: 'SQL Server',
     host: s.instanceName ? `${s.server ?? ''}\\${s.instanceName}` : s.server,
@@ -141,6 +141,7 @@ export function mssqlTarget(s: MssqlSettings, viaConnectionString: boolean): Tar
     user: s.domain ? `${s.domain}\\${s.user ?? ''}` : s.user,
     database: s.database,
     viaConnectionString,
+    ...(queryTimeoutSeconds !== undefined ? { queryTimeoutSeconds } : {}),
   };
 }
 
@@ -172,6 +173,8 @@ export function mssqlDialect(t: Target): Dialect {
         'Most on-premises servers use a self-signed certificate: set source.trustServerCertificate: true, or install a certificate this machine trusts.',
       );
       if (tls) return tls;
+      // A request (not a connection) that timed out: the query ran past requestTimeout.
+      if (code === 'ETIMEOUT' && (e as Error).constructor?.name === 'RequestError') return queryTimedOut(t, e);
       if (code === 'ESOCKET' || code === 'ETIMEOUT') {
         const inner = (e as { cause?: unknown }).cause;
         const net = networkProblem(inner ?? { code: /ECONNREFUSED/.test(message) ? 'ECONNREFUSED' : /ENOTFOUND/.test(message) ? 'ENOTFOUND' : 'ETIMEDOUT' }, t);
@@ -192,7 +195,7 @@ export function mssqlDialect(t: Target): Dialect {
 export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
   requireServerKeys(options, ['host', 'database', 'user']);
   const settings = mssqlSettings(options);
-  const target = mssqlTarget(settings, Boolean(options.connectionString));
+  const target = mssqlTarget(settings, Boolean(options.connectionString), options.queryTimeoutSeconds);
   return {
     client: 'mssql',
     connection: mssqlConnection(settings, options),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
-import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, where, type Target } from './errors.js';
+import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
@@ -13,6 +13,11 @@ const MysqlOptions = z
       .describe('As the mysql client\'s --ssl-mode: DISABLED, REQUIRED (encrypted, certificate not checked), VERIFY_CA, VERIFY_IDENTITY.'),
     sslCa: z.string().min(1).optional().describe('CA certificate file (PEM) for VERIFY_CA / VERIFY_IDENTITY, relative to the mapping file.'),
     charset: z.string().min(1).default('utf8mb4').describe('Connection character set; utf8mb4 reads every character.'),
+    queryTimeoutSeconds: z
+      .number()
+      .positive()
+      .default(300)
+      .describe('Longest time one look-up query may run (max_statement_time on MariaDB, max_execution_time on MySQL).'),
   })
   .strict();
 
@@ -23,7 +28,7 @@ const MAX_PARAMETERS = 65_000;
 const SSL_MODES = { DISABLED: 'off', REQUIRED: 'encrypt', VERIFY_CA: 'verify-ca', VERIFY_IDENTITY: 'verify-full' } as const;
 
 export function mysqlTarget(o: Options): Target {
-  return serverTarget('MySQL/MariaDB', 3306, o);
+  return { ...serverTarget('MySQL/MariaDB', 3306, o), queryTimeoutSeconds: o.queryTimeoutSeconds };
 }
 
 export function mysqlDialect(t: Target): Dialect {
@@ -43,6 +48,9 @@ export function mysqlDialect(t: Target): Dialect {
       }
       const net = networkProblem(e, t) ?? tlsProblem(e, t, 'Set source.sslCa to the CA that signed the server certificate, or use sslMode: REQUIRED.');
       if (net) return net;
+      // MariaDB's ER_STATEMENT_TIMEOUT, MySQL's ER_QUERY_TIMEOUT.
+      const errno = (e as { errno?: unknown }).errno;
+      if (errno === 1969 || errno === 3024) return queryTimedOut(t, e);
       if (typeof (e as { sqlState?: unknown }).sqlState === 'string') {
         const message = driverMessage(e);
         const line = Number(/ at line (\d+)\s*$/.exec(message)?.[1]);
@@ -70,7 +78,7 @@ export async function mysqlSettings(options: Options, ctx: AdapterContext): Prom
       // Dates stay as written: a Date at local midnight would shift a day in a path template.
       dateStrings: ['DATE'],
     },
-    afterCreate: readOnlySession,
+    afterCreate: sessionSetup(options.queryTimeoutSeconds),
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,
     dialect: mysqlDialect(target),
@@ -94,10 +102,24 @@ interface CallbackConnection {
  * Every transaction of the session is read-only, so the server refuses a write whatever the query
  * does. The driver escapes values with backslashes (knex binds through it), which the
  * NO_BACKSLASH_ESCAPES mode would turn into a way out of the string: that mode is removed.
+ * The time limit has one name on MariaDB (seconds) and another on MySQL (milliseconds).
  */
-function readOnlySession(conn: CallbackConnection, done: (err: Error | null, conn: CallbackConnection) => void): void {
-  conn.query('SET SESSION TRANSACTION READ ONLY', (err) => {
-    if (err) return done(err, conn);
-    conn.query("SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')", (err2) => done(err2, conn));
-  });
+function sessionSetup(timeoutSeconds: number) {
+  return (conn: CallbackConnection, done: (err: Error | null, conn: CallbackConnection) => void): void => {
+    const steps = [
+      'SET SESSION TRANSACTION READ ONLY',
+      "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
+    ];
+    const next = (i: number): void => {
+      if (i === steps.length) {
+        conn.query(`SET SESSION max_statement_time = ${Number(timeoutSeconds)}`, (err) => {
+          if (!err) return done(null, conn);
+          conn.query(`SET SESSION max_execution_time = ${Math.round(Number(timeoutSeconds) * 1000)}`, (err2) => done(err2, conn));
+        });
+        return;
+      }
+      conn.query(steps[i]!, (err) => (err ? done(err, conn) : next(i + 1)));
+    };
+    next(0);
+  };
 }

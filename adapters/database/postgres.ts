@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
-import { lineAt, loginFailed, networkProblem, noDatabase, queryFailed, tlsProblem, where, type Target } from './errors.js';
+import { lineAt, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
@@ -30,7 +30,7 @@ const DATE_OID = 1082;
 const SSL_MODES = { disable: 'off', require: 'encrypt', 'verify-ca': 'verify-ca', 'verify-full': 'verify-full' } as const;
 
 export function postgresTarget(o: Options): Target {
-  return serverTarget('PostgreSQL', 5432, o);
+  return { ...serverTarget('PostgreSQL', 5432, o), queryTimeoutSeconds: o.queryTimeoutSeconds };
 }
 
 export function postgresDialect(t: Target, schema?: string): Dialect {
@@ -50,6 +50,7 @@ export function postgresDialect(t: Target, schema?: string): Dialect {
       if (code === '3D000') return noDatabase(t, e);
       const net = networkProblem(e, t) ?? tlsProblem(e, t, 'Set source.sslRootCert to the CA that signed the server certificate, or use sslMode: require.');
       if (net) return net;
+      if (code === '57014' && /statement timeout/.test(String((e as Error).message))) return queryTimedOut(t, e);
       if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
         const position = Number((e as { position?: string }).position);
         const failed = queryFailed(t, e, sql, position > 0 && sent ? lineAt(sent, position) : undefined);

@@ -149,6 +149,13 @@ describe('SQL Server errors as a person can act on them', () => {
     expect(cert.message).toMatch(/trustServerCertificate: true/);
   });
 
+  it('a query stopped at requestTimeout is told apart from a server that does not answer', () => {
+    const timedOut = mssqlDialect(mssqlTarget(mssqlSettings(options()), false, 300)).explain(new RequestError('Timeout: Request failed to complete in 300000ms', 'ETIMEOUT'));
+    expect(timedOut).toBeInstanceOf(AdapterConfigError);
+    expect(timedOut.message).toMatch(/^source\.query ran longer than source\.queryTimeoutSeconds \(300 s\) on the SQL Server at sql01:1433/);
+    expect(explain(new ConnectionError('Failed to connect to SQL01:1433 in 15000ms', 'ETIMEOUT'))).toBeInstanceOf(DatabaseUnreachableError);
+  });
+
   it('a query error gives the line of source.query', () => {
     const err = new RequestError("Invalid object name 'dbo.F_DOCENTETES'.", 'EREQUEST');
     err.number = 208;

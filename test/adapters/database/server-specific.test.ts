@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryFailedError } from '../../../adapters/database/errors.js';
+import { AdapterConfigError } from '../../../adapters/types.js';
 import type { Entry } from '../../../src/clearnox/contract.js';
 import { silentLogger } from '../../../src/log.js';
 import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/schema.js';
@@ -80,6 +81,14 @@ describe('PostgreSQL 15', () => {
     expect((second as Error).message).toContain('cannot execute nextval() in a read-only transaction');
   });
 
+  it('stops a query that runs past queryTimeoutSeconds', async () => {
+    const source = await erp.adapter.open(erp.options({ queryTimeoutSeconds: 1 }), { sql: 'SELECT number, pg_sleep(3) AS s FROM invoices WHERE number IN (:documentNumbers)' }, ctx);
+    const e = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] }).catch((x: Error) => x);
+    await source.close();
+    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect((e as Error).message).toMatch(/^source\.query ran longer than source\.queryTimeoutSeconds \(1 s\) on the PostgreSQL server at .* and was stopped/);
+  });
+
   it('names the schema searched when a table is not found', async () => {
     const source = await erp.adapter.open(erp.options({ schema: 'ledger_typo' }), { sql: 'SELECT number FROM invoices WHERE number IN (:documentNumbers)' }, ctx);
     const e = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] }).catch((x: Error) => x);
@@ -113,6 +122,16 @@ describe('MariaDB 10.11', () => {
     expect(e).toBeInstanceOf(QueryFailedError);
     expect((e as Error).message).toMatch(/READ ONLY transaction/i);
     expect((await erp.admin('audit').count({ n: '*' }))[0]).toMatchObject({ n: 0 });
+  });
+
+  it('stops a query that runs past queryTimeoutSeconds', async () => {
+    const source = await erp.adapter.open(erp.options({ queryTimeoutSeconds: 1 }), { sql: 'SELECT number, SLEEP(3) AS s FROM invoices WHERE number IN (:documentNumbers)' }, ctx);
+    const started = Date.now();
+    const e = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] }).catch((x: Error) => x);
+    await source.close();
+    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect((e as Error).message).toMatch(/^source\.query ran longer than source\.queryTimeoutSeconds \(1 s\) on the MySQL\/MariaDB server at .* and was stopped/);
+    expect(Date.now() - started).toBeLessThan(2_500);
   });
 
   it('keeps numbers as text when the server runs with NO_BACKSLASH_ESCAPES', async () => {
