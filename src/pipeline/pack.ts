@@ -6,10 +6,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
 import type { DocumentStore } from '../../adapters/types.js';
 import type { Metadata } from '../clearnox/contract.js';
 import { openPdf } from './document-check.js';
+import { ReadAhead } from './read-ahead.js';
 
 export interface PackItem {
   key: string;
@@ -31,6 +31,9 @@ export interface PackedArchive {
 // A fixed entry date makes the same documents give the same bytes, hence the same
 // Idempotency-Key when an archive is sent again.
 const ENTRY_DATE = new Date('2020-01-01T00:00:00Z');
+
+/** Documents opened ahead of the one being written. */
+const READ_AHEAD = 8;
 
 class StreamFailure extends Error {
   constructor(
@@ -86,15 +89,16 @@ async function writeArchive(
 
   const included: PackItem[] = [];
   let current: { item: PackItem; error?: unknown } | null = null;
+  const ahead = new ReadAhead(items, (item) => openPdf(store, item.path, opts.maxDocumentBytes), READ_AHEAD);
   try {
-    for (const item of items) {
-      let stream: Readable;
-      try {
-        stream = await openPdf(store, item.path, opts.maxDocumentBytes);
-      } catch (error) {
-        skipped.push({ item, error });
+    for (const [index, item] of items.entries()) {
+      const opened = await ahead.take(index);
+      if (opened.error !== undefined) {
+        opened.stream?.destroy();
+        skipped.push({ item, error: opened.error });
         continue;
       }
+      const stream = opened.stream!;
       const entry: { item: PackItem; error?: unknown } = { item };
       current = entry;
       const streamFailed = new Promise<never>((_, reject) => {
@@ -125,6 +129,8 @@ async function writeArchive(
     // The archive may report the failure before the document's own stream does.
     if (current?.error !== undefined) throw new StreamFailure(current.item, current.error);
     throw e;
+  } finally {
+    ahead.dispose();
   }
   return { file: opts.file, bytes, sha256: hash.digest('hex'), included };
 }
