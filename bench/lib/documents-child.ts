@@ -6,13 +6,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import pLimit from 'p-limit';
-import { builtinAdapters } from '../../adapters/index.js';
+import { localAdapter } from '../../adapters/documents/local.js';
+import { sftpAdapter } from '../../adapters/documents/sftp/store.js';
+import { smbAdapter } from '../../adapters/documents/smb/store.js';
+import type { DocumentStoreAdapter } from '../../adapters/types.js';
 import { silentLogger } from '../../src/log.js';
 import { openPdf, statDocument } from '../../src/pipeline/document-check.js';
 import { reportResult } from './measure.js';
 
 const [type, optionsJson, listFile, outDir, concurrencyArg] = process.argv.slice(2);
-const adapter = builtinAdapters().stores.find((a) => a.type === type)!;
+// The store alone: the database drivers the CLI also loads would weigh on start-up and memory.
+const adapters: Record<string, DocumentStoreAdapter<any>> = { local: localAdapter, sftp: sftpAdapter, smb: smbAdapter };
+const adapter = adapters[type!]!;
 const store = await adapter.open(adapter.optionsSchema.parse(JSON.parse(optionsJson!)), { baseDir: process.cwd(), log: silentLogger });
 const files = (await readFile(listFile!, 'utf8')).split('\n').filter(Boolean);
 const limit = pLimit(Number(concurrencyArg));

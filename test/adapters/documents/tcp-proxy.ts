@@ -21,7 +21,9 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-export async function startProxy(targetPort: number): Promise<Proxy> {
+/** `delayMs` holds every chunk that long in each direction: a network farther away than loopback. */
+export async function startProxy(targetPort: number, delayMs = 0): Promise<Proxy> {
+  const later = (fn: () => void) => (delayMs > 0 ? setTimeout(fn, delayMs) : fn());
   const pairs = new Set<{ a: net.Socket; b: net.Socket; frozen: boolean }>();
   let refusing = false;
   const watchers: { bytes: number; fn: () => void }[] = [];
@@ -42,14 +44,12 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
     // Backpressure both ways, so that "bytes relayed" is close to what the store has taken.
-    client.on('data', (d) => {
-      if (!upstream.write(d)) client.pause();
-    });
+    client.on('data', (d) => later(() => upstream.destroyed || upstream.write(d) || client.pause()));
     upstream.on('drain', () => pair.frozen || client.resume());
     client.on('drain', () => pair.frozen || upstream.resume());
     upstream.on('data', (d: Buffer) => {
       proxy.downstream += d.length;
-      if (!client.write(d)) upstream.pause();
+      later(() => client.destroyed || client.write(d) || upstream.pause());
       for (const w of watchers.splice(0)) {
         if (proxy.downstream > w.bytes) w.fn();
         else watchers.push(w);
