@@ -21,6 +21,8 @@ export interface Dialect {
   explain(error: unknown, sql?: string, sent?: string): Error;
   /** Whether each batch can run in a transaction begun READ ONLY (PostgreSQL, MySQL/MariaDB). */
   readOnlyTransactions: boolean;
+  /** Runs a compiled statement itself, where knex's own way of sending it will not do. */
+  run?(db: Knex, statement: Knex.Raw | Knex.QueryBuilder): Promise<unknown[]>;
   /** SQL giving the size in bytes of a binary column, and a slice of it from :offset (1-based) of :length bytes. */
   blob: { size(column: string): string; slice(column: string): string };
 }
@@ -83,6 +85,14 @@ export async function runReadOnly<T = SourceRow>(
   build: (db: Knex) => Knex.Raw | Knex.QueryBuilder,
   sql: string | undefined,
 ): Promise<T[]> {
+  if (dialect.run) {
+    const statement = build(db);
+    try {
+      return (await dialect.run(db, statement)) as T[];
+    } catch (e) {
+      throw dialect.explain(e, sql ?? statement.toSQL().toNative().sql);
+    }
+  }
   if (!dialect.readOnlyTransactions) return runExplained<T>(build(db), dialect, sql);
   try {
     return await db.transaction((trx) => runExplained<T>(build(trx), dialect, sql), { readOnly: true });

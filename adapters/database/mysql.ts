@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
@@ -35,6 +36,7 @@ export function mysqlDialect(t: Target): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
     readOnlyTransactions: true,
+    run: runPrepared,
     blob: { size: (column) => `LENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
       const code = (e as { code?: string }).code;
@@ -95,31 +97,54 @@ export const mysqlAdapter: DatabaseAdapter<Options> = {
 };
 
 interface CallbackConnection {
-  query(sql: string, cb: (err: Error | null) => void): void;
+  query(sql: string, cb: (err: Error | null, rows?: unknown) => void): void;
+  execute(sql: string, values: readonly unknown[], cb: (err: Error | null, rows?: unknown) => void): void;
+}
+
+function send(conn: CallbackConnection, sql: string, values?: readonly unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | null, rows?: unknown) => (err ? reject(err) : resolve(rows));
+    if (values) conn.execute(sql, values, done);
+    else conn.query(sql, done);
+  });
 }
 
 /**
- * Every transaction of the session is read-only, so the server refuses a write whatever the query
- * does. The driver escapes values with backslashes (knex binds through it), which the
- * NO_BACKSLASH_ESCAPES mode would turn into a way out of the string: that mode is removed.
- * The time limit has one name on MariaDB (seconds) and another on MySQL (milliseconds).
+ * knex sends MySQL statements as text, the driver writing each value into it with backslash
+ * escapes (which a server in NO_BACKSLASH_ESCAPES mode reads otherwise). Here the statement is
+ * prepared and the values sent apart from it, in a transaction begun READ ONLY.
+ */
+async function runPrepared(db: Knex, statement: Knex.Raw | Knex.QueryBuilder): Promise<unknown[]> {
+  const { sql, bindings } = statement.toSQL().toNative();
+  const client = db.client as { acquireConnection(): Promise<CallbackConnection>; releaseConnection(c: CallbackConnection): Promise<void> };
+  const conn = await client.acquireConnection();
+  try {
+    await send(conn, 'START TRANSACTION READ ONLY');
+    try {
+      const rows = await send(conn, sql, bindings);
+      await send(conn, 'COMMIT');
+      return rows as unknown[];
+    } catch (e) {
+      await send(conn, 'ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
+
+/**
+ * Every transaction of the session is read-only too, so the server refuses a write whatever the
+ * query does. The time limit has one name on MariaDB (seconds) and another on MySQL (milliseconds).
  */
 function sessionSetup(timeoutSeconds: number) {
   return (conn: CallbackConnection, done: (err: Error | null, conn: CallbackConnection) => void): void => {
-    const steps = [
-      'SET SESSION TRANSACTION READ ONLY',
-      "SET SESSION sql_mode = REPLACE(@@SESSION.sql_mode, 'NO_BACKSLASH_ESCAPES', '')",
-    ];
-    const next = (i: number): void => {
-      if (i === steps.length) {
-        conn.query(`SET SESSION max_statement_time = ${Number(timeoutSeconds)}`, (err) => {
-          if (!err) return done(null, conn);
-          conn.query(`SET SESSION max_execution_time = ${Math.round(Number(timeoutSeconds) * 1000)}`, (err2) => done(err2, conn));
-        });
-        return;
-      }
-      conn.query(steps[i]!, (err) => (err ? done(err, conn) : next(i + 1)));
-    };
-    next(0);
+    conn.query('SET SESSION TRANSACTION READ ONLY', (err) => {
+      if (err) return done(err, conn);
+      conn.query(`SET SESSION max_statement_time = ${Number(timeoutSeconds)}`, (err2) => {
+        if (!err2) return done(null, conn);
+        conn.query(`SET SESSION max_execution_time = ${Math.round(Number(timeoutSeconds) * 1000)}`, (err3) => done(err3, conn));
+      });
+    });
   };
 }
