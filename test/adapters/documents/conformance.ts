@@ -95,6 +95,8 @@ export function describeStoreConformance(name: string, make: () => Promise<Store
       await symlink(path.relative(fx.dir, secretFile()), path.join(fx.dir, 'link-out.pdf'));
       await symlink('/etc/passwd', path.join(fx.dir, 'link-abs.pdf'));
       await symlink('2024/01/FA-1.pdf', path.join(fx.dir, 'link-in.pdf'));
+      // A folder link out of the root: the file name under it looks harmless.
+      await symlink(path.dirname(secretFile()), path.join(fx.dir, 'link-dir'));
       store = await fx.open();
     });
 
@@ -135,6 +137,9 @@ export function describeStoreConformance(name: string, make: () => Promise<Store
       expect(allowed).toContain(await kindOf(() => store.stat('link-out.pdf')));
       expect(allowed).toContain(await kindOf(() => store.open('link-out.pdf')));
       expect(allowed).toContain(await kindOf(() => store.open('link-abs.pdf')));
+      const viaFolder = `link-dir/${path.basename(secretFile())}`;
+      expect(allowed).toContain(await kindOf(() => store.stat(viaFolder)));
+      expect(allowed).toContain(await kindOf(() => store.open(viaFolder)));
       expect(await readAll(await store.open('link-in.pdf'))).toEqual(fakePdf('FA-1'));
     });
 
