@@ -5,7 +5,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmbOptions } from '../../../adapters/documents/smb/options.js';
-import { SmbStore } from '../../../adapters/documents/smb/store.js';
+import { SmbStore, smbAdapter } from '../../../adapters/documents/smb/store.js';
 import { parseUnc } from '../../../adapters/documents/smb/unc.js';
 import { AdapterConfigError, DocumentError } from '../../../adapters/types.js';
 import { fakePdf } from '../../helpers/pdf.js';
@@ -87,6 +87,25 @@ describe('opening the share', () => {
     const store = await openSmb(options);
     for (const p of ['FA"1.pdf', 'FA*.pdf', 'FA?.pdf', 'a|b.pdf', 'x\ny.pdf']) {
       await expect(store.open(p)).rejects.toMatchObject({ kind: 'not_found' });
+    }
+  });
+});
+
+describe('on Windows', () => {
+  it('reads the share through Windows as a UNC path, with the account that runs the task', async () => {
+    const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
+    Object.defineProperty(process, 'platform', { value: 'win32' });
+    const warnings: string[] = [];
+    try {
+      const e = await smbAdapter
+        .open(smbOptions('\\\\FILESRV\\Factures\\2024'), { baseDir: '/', log: { debug() {}, info() {}, warn: (_o, m) => void warnings.push(m ?? '') } })
+        .catch((x: unknown) => x);
+      // This machine has no \\FILESRV: the local store (UNC root) says so, smbclient is not involved.
+      expect(e).toBeInstanceOf(AdapterConfigError);
+      expect((e as Error).message).toMatch(/documents\.root: the folder .*FILESRV.*Factures.*2024 does not exist/);
+      expect(warnings.join('\n')).toMatch(/username and documents\.password are not used on Windows/);
+    } finally {
+      Object.defineProperty(process, 'platform', platform);
     }
   });
 });
