@@ -109,12 +109,22 @@ export function runSmbclient(target: SmbTarget, command: string, data: boolean):
   return { stdout: child.stdout, done, kill: () => child.kill() };
 }
 
-/** Runs one command and gives its output and messages as lines: for allinfo and cd. */
+/**
+ * Runs one command and gives its output and messages as lines: for allinfo and cd. A process
+ * still there well past the request timeout (a server that accepts and never answers) is ended
+ * and reported as a timeout.
+ */
 export async function smbLines(target: SmbTarget, command: string): Promise<string[]> {
   const run = runSmbclient(target, command, false);
   let stdout = '';
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    run.kill();
+  }, (target.options.timeoutSeconds * 2 + 5) * 1000);
   run.stdout.setEncoding('utf8');
   run.stdout.on('data', (d: string) => (stdout += d));
   const { stderr } = await run.done;
-  return `${stdout}\n${stderr}`.split('\n');
+  clearTimeout(timer);
+  return `${stdout}\n${stderr}${hung ? '\nNT_STATUS_IO_TIMEOUT (smbclient ended by clearnox-sync)' : ''}`.split('\n');
 }

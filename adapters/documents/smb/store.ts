@@ -191,7 +191,9 @@ export class SmbStore implements DocumentStore {
 
   private shortRead(p: string, stderr: string, received: number): DocumentError | null {
     const announced = / of size (\d+) as -/.exec(stderr);
-    if (!announced) return new DocumentError('unreadable', `cannot read "${p}": smbclient did not confirm the transfer`);
+    // Seen when the connection drops: smbclient ends without a status line and without the
+    // confirmation it prints after every complete transfer.
+    if (!announced) return new DocumentError('connection_lost', `the transfer of "${p}" stopped after ${received} bytes without smbclient confirming it`);
     const size = Number(announced[1]);
     if (size === received) return null;
     return new DocumentError('connection_lost', `the transfer of "${p}" stopped after ${received} of ${size} bytes`);

@@ -125,7 +125,7 @@ describe('through a failing network', () => {
     proxy.drop();
     const e = await readAll(stream).catch((x: unknown) => x);
     expect(e instanceof DocumentError, `got ${e instanceof Buffer ? `${e.length} bytes` : String(e)}`).toBe(true);
-    expect((e as DocumentError).kind).toBe('connection_lost');
+    expect((e as DocumentError).kind, (e as Error).message).toBe('connection_lost');
     // The next file gets a new session.
     const again = createHash('sha256').update(await readAll(await store.open('large.pdf'))).digest('hex');
     await rm(path.join(dir, 'huge.pdf'));
@@ -139,6 +139,14 @@ describe('through a failing network', () => {
     const bytes = await readAll(await store.open('large.pdf'));
     expect(bytes.equals(fakePdf('large', 16 * MiB))).toBe(true);
     expect(proxy.accepted - before).toBe(2);
+  });
+
+  it('ends a request to a server that stops answering and reports connection_lost', async () => {
+    const store = await openSmb({ ...options, port: proxy.port, timeoutSeconds: 1, retries: 0 });
+    proxy.whenDownstream(proxy.downstream + 200, () => proxy.freeze());
+    const started = Date.now();
+    await expect(store.stat('FA-1.pdf')).rejects.toMatchObject({ kind: 'connection_lost' });
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('reports connection_lost when the server goes away, after retrying', async () => {
