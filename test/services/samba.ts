@@ -74,7 +74,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   execFileSync('smbpasswd', ['-c', config, '-s', '-a', TEST_USER], { input: `${password}\n${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
-  smbd = spawn('smbd', ['--foreground', '--no-process-group', '--debug-stdout', '-s', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  smbd = spawn('smbd', ['--foreground', '--debug-stdout', '-s', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   smbd.stdout!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   smbd.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   await waitForPort(port, smbd, () => output);
