@@ -3,7 +3,7 @@
 // as fast as sftp -b, with peak memory bounded (it does not grow with the number of files).
 // Then the same files through a whole run (look-up, checks, archives, upload to the sandbox).
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startSandbox } from '../src/sandbox/server.js';
 import { startProxy } from '../test/adapters/documents/tcp-proxy.js';
+import startSamba, { type SambaInfo } from '../test/services/samba.js';
 import startSshd, { type SshdInfo } from '../test/services/sshd.js';
 import { measureNode, table, timeCommand } from './lib/measure.js';
 
@@ -18,6 +19,14 @@ const count = Number(process.env.BENCH_DOCUMENTS_COUNT ?? 2000);
 const kib = Number(process.env.BENCH_DOCUMENTS_KB ?? 100);
 const child = path.join(import.meta.dirname, 'lib/documents-child.js');
 const runChild = path.join(import.meta.dirname, 'lib/pipeline-child.js');
+async function measureCommandWithInput(cmd: string, args: string[], input: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const started = process.hrtime.bigint();
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdin.end(input);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`${cmd} exited ${code}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 let info: SshdInfo | undefined;
@@ -114,6 +123,32 @@ try {
     rows.push({ client: `sftp store, ${count / 4} files, 10 ms RTT`, connections: 2, 'in flight': 16, s: storeFar.wallMs / 1000, 'MiB/s': farMib / (storeFar.wallMs / 1000), 'peak RSS MiB': storeFar.peakRssMiB });
   } finally {
     await far.close();
+  }
+
+  // For comparison, the same quarter of the files from a Samba share through the smb store
+  // (one smbclient process per request) and through smbclient's own prompt (one session).
+  {
+    let smb: SambaInfo | undefined;
+    const stopSamba = await startSamba({ provide: (_key: string, value: SambaInfo) => (smb = value) } as unknown as TestProject);
+    try {
+      const shared = path.join(smb!.shareDir, 'bench');
+      await mkdir(shared, { mode: 0o755 });
+      for (const sub of new Set(names.map((n) => path.dirname(n)))) await mkdir(path.join(shared, sub), { mode: 0o755 });
+      for (const n of names.slice(0, count / 4)) execFileSync('cp', [path.join(remote, n), path.join(shared, n)]);
+      execFileSync('chmod', ['-R', 'a+rX', shared]);
+      const smbOptions = JSON.stringify({
+        root: `\\\\${smb!.host}\\${smb!.share}\\bench`, port: smb!.port, username: smb!.username, password: smb!.password, domain: smb!.domain,
+      });
+      const out = await fresh('smb');
+      const run = await measureNode<{ files: number }>(child, ['smb', smbOptions, quarterList, out, '4']);
+      if (run.result.files !== count / 4) throw new Error('the smb store did not get every file');
+      const smbBatch = names.slice(0, count / 4).map((n, i) => `get "bench\\${n.replace('/', '\\')}" "${out}/c${i}.pdf"`).join('\n') + '\n';
+      const cmd = await measureCommandWithInput('smbclient', [`//${smb!.host}/${smb!.share}`, '-p', String(smb!.port), '-U', smb!.username, '-W', smb!.domain, '-E'], smbBatch, { PASSWD: smb!.password });
+      rows.push({ client: `smbclient, one session, ${count / 4} files`, connections: 1, 'in flight': 1, s: cmd / 1000, 'MiB/s': mib / 4 / (cmd / 1000), 'peak RSS MiB': '-' });
+      rows.push({ client: `smb store, ${count / 4} files`, connections: 4, 'in flight': 4, s: run.wallMs / 1000, 'MiB/s': mib / 4 / (run.wallMs / 1000), 'peak RSS MiB': run.peakRssMiB });
+    } finally {
+      await stopSamba();
+    }
   }
 
   // What the process weighs before any file (Node, the adapters' modules, one SSH session), and
