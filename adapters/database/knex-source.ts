@@ -171,10 +171,10 @@ export async function connectKnex(settings: KnexSettings, ctx: AdapterContext, c
   return db;
 }
 
-/** One connection: batches run one after the other. */
+/** Two connections: the look-up keeps two batches asked ahead (src/pipeline/lookup.ts). */
 export async function openKnexSource(settings: KnexSettings, query: SourceQuery, ctx: AdapterContext): Promise<KnexSource> {
   checkQuery(query);
-  return new KnexSource(await connectKnex(settings, ctx), query, settings.dialect);
+  return new KnexSource(await connectKnex(settings, ctx, 2), query, settings.dialect);
 }
 
 /** knex prints pool errors on the console; they are explained once, by `Dialect.explain`. */

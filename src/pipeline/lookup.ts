@@ -51,14 +51,20 @@ export async function lookupDocuments(
       documentNumbers: [...new Set(batch.flatMap((g) => g.spellings))],
       normalizedNumbers: [...new Set(batch.map((g) => g.key))],
     });
-  // The next batch is asked for before this one's rows are matched, so that the database works
-  // while this process does (one query in flight at a time all the same).
-  let next = batches.length > 0 ? ask(batches[0]!) : undefined;
+  // Two batches are asked for ahead of the one being matched, on two connections, so that the
+  // database answers one while it reads the next and this process matches the rows.
+  const AHEAD = 2;
+  const pending: Promise<SourceRow[]>[] = [];
+  let asked = 0;
+  const refill = () => {
+    while (asked < batches.length && pending.length < AHEAD) pending.push(ask(batches[asked++]!));
+  };
+  refill();
   try {
-    for (const [index, batch] of batches.entries()) {
+    for (const batch of batches) {
       const wanted = new Map(batch.map((g) => [g.key, g]));
-      const rows = await next!;
-      next = index + 1 < batches.length ? ask(batches[index + 1]!) : undefined;
+      const rows = await pending.shift()!;
+      refill();
       // Folding case costs a lookup per column per row; most queries return the names as written.
       const fold = rows.length > 0 && !namesAsWritten(rows[0]!, section);
       for (const raw of rows) {
@@ -77,7 +83,7 @@ export async function lookupDocuments(
     }
   } finally {
     // A failure leaves the query asked in advance unawaited; its own failure says nothing more.
-    next?.catch(() => undefined);
+    for (const p of pending) p.catch(() => undefined);
   }
   return found;
 }
