@@ -29,7 +29,7 @@ import {
 import {
   UndiciTransport,
   joinUrl,
-  noRetry,
+  rateLimitRetry,
   parseBaseUrl,
   type HttpRequest,
   type HttpResponse,
@@ -55,7 +55,7 @@ export interface ClearnoxClientOptions {
   log?: Logger;
   /** Replaces undici (tests); the default honours http_proxy/https_proxy/no_proxy. */
   transport?: Transport;
-  /** Wraps every exchange; default `noRetry`. */
+  /** Wraps every exchange; default `rateLimitRetry()` (429 waits Retry-After and repeats). */
   retryPolicy?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
   /** Requests started in any one second; default the contract's 10. */
@@ -144,7 +144,7 @@ export class ClearnoxClient {
     this.base = parseBaseUrl(opts.baseUrl);
     this.log = opts.log ?? noLog;
     this.sleep = opts.sleep ?? realSleep;
-    this.retry = opts.retryPolicy ?? noRetry;
+    this.retry = opts.retryPolicy ?? rateLimitRetry();
     this.transport =
       opts.transport ??
       new UndiciTransport({

@@ -1,10 +1,10 @@
 // The one way the client talks HTTP. Two seams for later work and for tests:
 // - Transport: sends one request, returns the status, headers and body text, or throws a
 //   NetworkError. Tests replace it; the default one is undici's fetch with EnvHttpProxyAgent.
-// - RetryPolicy: wraps every exchange. Today `noRetry`; a backoff policy for 429/5xx/network
-//   errors plugs in here and sees typed errors (retryable, retryAfterMs) and the operation.
+// - RetryPolicy: wraps every exchange. Today `rateLimitRetry` (429 only); a backoff policy for
+//   5xx/network errors plugs in here and sees typed errors (retryable, retryAfterMs) and the operation.
 import { EnvHttpProxyAgent, fetch, type Dispatcher, type FormData } from 'undici';
-import { NetworkError, ProtocolError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
+import { NetworkError, ProtocolError, RateLimitedError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
 
 export interface HttpRequest {
   operation: Operation;
@@ -46,6 +46,26 @@ export interface RetryPolicy {
 }
 
 export const noRetry: RetryPolicy = { run: (attempt) => attempt(1) };
+
+/**
+ * The contract's answer to 429 is "wait, repeat": the request was not processed, so repeating
+ * it is safe for every call, uploads included (same Idempotency-Key). Other errors surface at
+ * once; a policy for 5xx and network failures belongs here too when it comes.
+ */
+export function rateLimitRetry(maxRepeats = 3, defaultWaitMs = 1000): RetryPolicy {
+  return {
+    async run(attempt, context) {
+      for (let n = 1; ; n++) {
+        try {
+          return await attempt(n);
+        } catch (err) {
+          if (!(err instanceof RateLimitedError) || n > maxRepeats) throw err;
+          await context.sleep(err.retryAfterMs ?? defaultWaitMs);
+        }
+      }
+    },
+  };
+}
 
 /** Whether a policy may repeat this error at all; for policies to share. */
 export function isRetryable(err: unknown): err is ClearnoxError {

@@ -169,7 +169,8 @@ describe('client <-> sandbox', () => {
     await expect(client.listMissingEntries({ dateFrom: '2024-13-45' })).rejects.toThrow(InvalidRequestError);
 
     const one = await archiveFile(await importZip([{ fileName: 'a.pdf', entryIds: ['ent_001'] }]));
-    sb.control.failNext('imports', 429, 'RATE_LIMITED');
+    // 429 is waited out and repeated (Retry-After: 1) three times, then surfaces.
+    sb.control.failNext('imports', 429, 'RATE_LIMITED', 4);
     const limited = await client.uploadArchive(one, 'k-1').catch((x: unknown) => x);
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect(limited).toMatchObject({ retryable: true, retryAfterMs: 1000 });

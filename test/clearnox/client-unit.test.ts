@@ -18,7 +18,7 @@ import {
   ServerError,
   UnauthorizedError,
 } from '../../src/clearnox/errors.js';
-import { isRetryable, type RetryPolicy } from '../../src/clearnox/http.js';
+import { isRetryable, noRetry, type RetryPolicy } from '../../src/clearnox/http.js';
 import type { Import } from '../../src/clearnox/contract.js';
 import { clearSecrets } from '../../src/secrets.js';
 import { FakeApi, entry } from './fake-api.js';
@@ -276,12 +276,33 @@ describe('uploadArchive', () => {
     [503, 'UNAVAILABLE', ServerError, true],
     [500, 'INTERNAL', ServerError, true],
   ] as const)('%i %s surfaces typed, without a repeat', async (status, code, Cls, retryable) => {
-    const { api, client } = setup();
+    // Without the default 429 policy, so that every status surfaces on the first answer.
+    const { api, client } = setup({ retryPolicy: noRetry });
     api.failNext('upload', status, err(code), status === 429 ? { 'retry-after': '2' } : undefined);
     const e = await client.uploadArchive(archive, 'k1').catch((x: unknown) => x);
     expect(e).toBeInstanceOf(Cls);
     expect(e).toMatchObject({ code, status, retryable, operation: 'upload' });
     if (status === 429) expect((e as RateLimitedError).retryAfterMs).toBe(2000);
+    expect(api.count('upload')).toBe(1);
+  });
+
+  it('by default waits as told and repeats after 429, with the same Idempotency-Key, at most 3 times', async () => {
+    const { api, client, sleeps } = setup();
+    api.failNext('upload', 429, err('RATE_LIMITED'), { 'retry-after': '2' }, 2);
+    expect(await client.uploadArchive(archive, 'k-429')).toMatchObject({ status: 'processing' });
+    expect(sleeps).toEqual([2000, 2000]);
+    const keys = api.requests.filter((r) => r.operation === 'upload').map((r) => r.headers['idempotency-key']);
+    expect(keys).toEqual(['k-429', 'k-429', 'k-429']);
+
+    api.failNext('upload', 429, err('RATE_LIMITED'), undefined, 4);
+    await expect(client.uploadArchive(archive, 'k-429b')).rejects.toThrow(RateLimitedError);
+    expect(sleeps.slice(2)).toEqual([1000, 1000, 1000]);
+  });
+
+  it('does not repeat 503 or 500 by default (a later policy may)', async () => {
+    const { api, client } = setup();
+    api.failNext('upload', 503, err('UNAVAILABLE'));
+    await expect(client.uploadArchive(archive, 'k-503')).rejects.toThrow(ServerError);
     expect(api.count('upload')).toBe(1);
   });
 
