@@ -155,7 +155,14 @@ export class SmbStore implements DocumentStore {
               settled = true;
               resolveOpen(value);
             };
-            let watchdog = setTimeout(() => {
+            // A reader that does not read yet (a document opened ahead of its turn) is not a
+            // silent server: time counts only while smbclient is free to write. (smbclient's own
+            // request timeout still ends a transfer whose reader waits longer than timeoutSeconds.)
+            const watchdog: NodeJS.Timeout = setTimeout(() => {
+              if (out.writableNeedDrain) {
+                watchdog.refresh();
+                return;
+              }
               stalled = true;
               run.kill();
             }, stallMs);
