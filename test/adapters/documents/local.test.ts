@@ -1,7 +1,7 @@
 // What the conformance suite cannot show for the local store: Windows roots judged with the
 // rules of the machine that reads them, and permissions as an account that is not root.
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,7 @@ describe('read as an account that is not root', () => {
       }
       console.log(JSON.stringify(out));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { uid, gid, encoding: 'utf8', cwd: '/' });
+    await rm(dir, { recursive: true, force: true });
     expect(JSON.parse(out)).toEqual({ 'ok.pdf': 'ok', 'locked.pdf': 'permission_denied', 'closed/in.pdf': 'permission_denied', 'missing.pdf': 'not_found' });
   });
 });
