@@ -137,8 +137,9 @@ export class SmbStore implements DocumentStore {
 
   // The process holds a transfer slot until it exits; bytes flow as smbclient writes them, and the
   // stream ends only once smbclient has said the transfer succeeded and the byte count matches
-  // the size it announced: after a dropped connection smbclient has been seen to report success
-  // on a short file. A transfer that stalls past the timeout is killed and reported lost.
+  // the size it announced: after a dropped connection smbclient has been seen to end with neither
+  // a status line nor that confirmation, and a short file must never pass for a whole one. A
+  // transfer that stalls past the timeout is killed and reported lost.
   private openOnce(p: string, command: string): Promise<PassThrough | DocumentError> {
     const stallMs = this.target.options.timeoutSeconds * 1000;
     return new Promise((resolveOpen) => {
