@@ -135,7 +135,7 @@ describe('client <-> sandbox', () => {
     const result = await client.waitForImport(accepted.importId, { timeoutMs: 10_000 });
     expect(result.status).toBe('completed');
     if (result.status !== 'completed') return;
-    const codes = new Set(result.documents.map((d) => (d.status === 'rejected' ? d.error.code : d.status)));
+    const codes = new Set((result.documents ?? []).map((d) => (d.status === 'rejected' ? d.error?.code : d.status)));
     expect(codes).toEqual(new Set(['attached', ...REJECTION_CODES]));
     expect(sb.state().entries.filter((e) => e.attached).map((e) => e.id).sort()).toEqual(['ent_001', 'ent_002', 'ent_010']);
   });

@@ -11,6 +11,7 @@ import { groupEntries } from '../../src/match/groups.js';
 import { makeNormaliser } from '../../src/match/normalise.js';
 import { SourceShapeError, batchGroups, lookupDocuments } from '../../src/pipeline/lookup.js';
 import { entry } from '../helpers/entries.js';
+import { counting } from '../helpers/sources.js';
 
 let dir: string;
 const ctx = () => ({ baseDir: dir, log: silentLogger });
@@ -42,23 +43,11 @@ const section = (over: Partial<SourceSection> = {}): SourceSection => ({
   ...over,
 });
 
-function counting(source: DatabaseSource): DatabaseSource & { calls: LookupBatch[] } {
-  const calls: LookupBatch[] = [];
-  return {
-    maxBatchSize: source.maxBatchSize,
-    calls,
-    lookup: (b) => {
-      calls.push(b);
-      return source.lookup(b);
-    },
-    close: () => source.close(),
-  };
-}
 
 describe('lookupDocuments on SQLite', () => {
   it('runs one query per batch and finds every number, whatever the spelling', async () => {
     const s = section();
-    const source = counting(await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query }, ctx()));
+    const source = counting(await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query as string }, ctx()));
     const entries = Array.from({ length: 2500 }, (_, i) => entry(`e${i}`, `FA-${String(i + 1).padStart(5, '0')}`));
     entries.push(entry('x1', 'fa-00001'), entry('x2', 'OD-1'));
     const groups = groupEntries(entries, normalise);
@@ -73,7 +62,7 @@ describe('lookupDocuments on SQLite', () => {
 
   it('reports two files for one number, one file spelled twice, and rows without a path', async () => {
     const s = section();
-    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query }, ctx());
+    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query as string }, ctx());
     const groups = groupEntries([entry('a', 'FA-DUP'), entry('b', 'FA-SAME'), entry('c', 'FA-NOPATH')], normalise);
     const found = await lookupDocuments(source, s, groups, normalise);
     await source.close();
@@ -84,7 +73,7 @@ describe('lookupDocuments on SQLite', () => {
 
   it('builds the path from a template over the row', async () => {
     const s = section({ pathColumn: undefined, pathTemplate: '{{year}}/{{documentNumber}}.pdf' });
-    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query }, ctx());
+    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query as string }, ctx());
     const found = await lookupDocuments(source, s, groupEntries([entry('a', 'FA-00002')], normalise), normalise);
     await source.close();
     expect(found.get(normalise('FA-00002'))!.paths).toEqual(['2024/FA-00002.pdf']);
@@ -92,7 +81,7 @@ describe('lookupDocuments on SQLite', () => {
 
   it('binds the normalised numbers for queries that normalise the ERP side', async () => {
     const s = section({ query: "SELECT number AS documentNumber, pdf AS path FROM invoices WHERE UPPER(REPLACE(number, ' ', '')) IN (:normalizedNumbers)" });
-    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query }, ctx());
+    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query as string }, ctx());
     const n = makeNormaliser(MatchSectionSchema.parse({}));
     const found = await lookupDocuments(source, s, groupEntries([entry('a', ' fa-dup ')], n), n);
     await source.close();
@@ -101,7 +90,7 @@ describe('lookupDocuments on SQLite', () => {
 
   it('names the missing column and the columns the query gives', async () => {
     const s = section({ documentNumberColumn: 'piece' });
-    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query }, ctx());
+    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query as string }, ctx());
     const run = lookupDocuments(source, s, groupEntries([entry('a', 'FA-00001')], normalise), normalise);
     await expect(run).rejects.toThrow(SourceShapeError);
     await expect(run).rejects.toThrow(/"piece".*documentNumber, path, year/);
@@ -112,12 +101,12 @@ describe('lookupDocuments on SQLite', () => {
     await expect(sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: 'DELETE FROM invoices WHERE number IN (:documentNumbers)' }, ctx())).rejects.toThrow(
       AdapterConfigError,
     );
-    await expect(sqliteAdapter.open({ path: 'nope.sqlite' }, { sql: section().query }, ctx())).rejects.toThrow(/nope\.sqlite does not exist/);
+    await expect(sqliteAdapter.open({ path: 'nope.sqlite' }, { sql: section().query as string }, ctx())).rejects.toThrow(/nope\.sqlite does not exist/);
   });
 
   it('opens the database read-only', async () => {
     const s = section({ query: 'SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)' });
-    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query }, ctx());
+    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query as string }, ctx());
     // Bypass the query guard to prove the connection itself refuses writes.
     const db = (source as unknown as { db: { raw(sql: string): Promise<unknown> } }).db;
     await expect(db.raw("INSERT INTO invoices VALUES ('X', 'x', 1)")).rejects.toThrow(/readonly/i);

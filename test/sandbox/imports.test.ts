@@ -12,7 +12,7 @@ beforeEach(async () => {
 });
 afterEach(() => sb.close());
 
-function outcome(result: { body: { documents: Array<{ fileName: string }> } }, fileName: string) {
+function outcome(result: { body: { documents: Array<{ fileName: string; status?: string }> } }, fileName: string) {
   return result.body.documents.find((d) => d.fileName === fileName);
 }
 

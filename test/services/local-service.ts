@@ -7,16 +7,7 @@ import net from 'node:net';
 
 export const TEST_USER = 'cnxtest';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './local-server.js';
 
 /**
  * The account's Unix password. Two test runs on one machine (two developers' terminals) share the

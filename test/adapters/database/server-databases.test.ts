@@ -13,6 +13,7 @@ import { lookupDocuments } from '../../../src/pipeline/lookup.js';
 import { freePort } from '../../services/local-server.js';
 import { entry } from '../../helpers/entries.js';
 import { BULK, mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
+import { counting } from '../../helpers/sources.js';
 
 const ctx = { baseDir: process.cwd(), log: silentLogger };
 const normalise = makeNormaliser(MatchSectionSchema.parse({}));
@@ -26,18 +27,6 @@ const section = (over: Partial<SourceSection> = {}): SourceSection => ({
   ...over,
 });
 
-function counting(source: DatabaseSource): DatabaseSource & { calls: LookupBatch[] } {
-  const calls: LookupBatch[] = [];
-  return {
-    maxBatchSize: source.maxBatchSize,
-    calls,
-    lookup: (b) => {
-      calls.push(b);
-      return source.lookup(b);
-    },
-    close: () => source.close(),
-  };
-}
 
 async function failure(p: Promise<unknown>): Promise<Error> {
   try {
