@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { lineAt, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
@@ -64,11 +64,15 @@ export function postgresDialect(t: Target, schema?: string): Dialect {
 }
 
 // Dates stay as written (YYYY-MM-DD): a JavaScript Date at local midnight would shift a day in
-// a path template on a machine east of Greenwich.
-const types = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === DATE_OID ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+// a path template on a machine east of Greenwich. The driver is loaded only when a mapping file
+// uses it, so that every other run starts without it.
+async function dateAsWritten(): Promise<{ getTypeParser: typeof pg.types.getTypeParser }> {
+  const { default: driver } = await import('pg');
+  return {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === DATE_OID ? (v: string) => v : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+}
 
 export async function postgresSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
   requireServerKeys(options);
@@ -90,7 +94,7 @@ export async function postgresSettings(options: Options, ctx: AdapterContext): P
       application_name: 'clearnox-sync',
       connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
       statement_timeout: options.queryTimeoutSeconds * 1000,
-      types,
+      types: await dateAsWritten(),
     },
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,

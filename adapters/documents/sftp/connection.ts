@@ -3,7 +3,7 @@
 // many at once, rather than the client's one-operation-at-a-time helpers. Any request left
 // unanswered past the timeout marks the connection lost, so a silent network cannot hang a run.
 import type { ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
 
 export class ConnectionLost extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -36,7 +36,9 @@ export class SftpConnection {
       conn?.markLost(why);
       onDrop(why);
     };
-    const client = new SftpClient('clearnox-sync', {
+    // Loaded when a run first connects, so that runs without an SFTP store start without it.
+    const { default: Client } = await import('ssh2-sftp-client');
+    const client = new Client('clearnox-sync', {
       error: (e: unknown) => lost(`connection error: ${(e as Error)?.message ?? String(e)}`),
       end: () => lost('the server ended the connection'),
       close: () => lost('the connection closed'),
