@@ -13,6 +13,7 @@ import { startSandbox } from '../src/sandbox/server.js';
 import { startProxy } from '../test/adapters/documents/tcp-proxy.js';
 import startSamba, { type SambaInfo } from '../test/services/samba.js';
 import startSshd, { type SshdInfo } from '../test/services/sshd.js';
+import { benchEntry, benchMapping } from './lib/fixtures.js';
 import { measureNode, table, timeCommand } from './lib/measure.js';
 
 const count = Number(process.env.BENCH_DOCUMENTS_COUNT ?? 2000);
@@ -164,19 +165,17 @@ try {
   const insert = db.prepare('INSERT INTO invoices VALUES (?, ?)');
   names.forEach((n, i) => insert.run(`FA-${String(i).padStart(6, '0')}`, n));
   db.close();
-  const entries = names.map((_, i) => ({
-    id: `ent_${String(i).padStart(8, '0')}`, documentNumber: `FA-${String(i).padStart(6, '0')}`, type: 'invoice' as const, companyCode: 'BENCH',
-    accountNumber: '411', accountName: 'Bench', entryDate: '2024-01-01', dueDate: null, amount: '1.00', currency: 'EUR', journal: 'VE', label: null,
-  }));
+  const entries = names.map((_, i) => benchEntry(i, `FA-${String(i).padStart(6, '0')}`));
   const sandbox = await startSandbox({ entries, rateLimit: false, pollRetryAfterSeconds: null });
   try {
     const mapping = path.join(local, 'mapping.yaml');
     await writeFile(
       mapping,
-      `clearnox:\n  baseUrl: ${sandbox.url}\n  clientId: sandbox-client\n  clientSecret: \${env:BENCH_SECRET}\n` +
-        `source:\n  type: sqlite\n  path: erp.sqlite\n  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)\n  pathColumn: path\n` +
-        `documents:\n  type: sftp\n  host: ${info!.host}\n  port: ${info!.port}\n  username: ${info!.username}\n  privateKeyFile: ${info!.keyFile}\n` +
-        `  hostKeyFingerprint: "${info!.hostFingerprint}"\n  root: ${remote}\n`,
+      benchMapping(
+        sandbox.url,
+        `  type: sftp\n  host: ${info!.host}\n  port: ${info!.port}\n  username: ${info!.username}\n  privateKeyFile: ${info!.keyFile}\n` +
+          `  hostKeyFingerprint: "${info!.hostFingerprint}"\n  root: ${remote}\n`,
+      ),
     );
     const run = await measureNode<{ attached: number }>(runChild, [mapping], { BENCH_SECRET: 'sandbox-secret' });
     if (run.result.attached !== count) throw new Error(`the run attached ${run.result.attached} of ${count}`);

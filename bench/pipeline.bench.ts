@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startSandbox } from '../src/sandbox/server.js';
+import { benchEntry, benchMapping } from './lib/fixtures.js';
 import { measureNode, table, timeCommand } from './lib/measure.js';
 
 const counts = (process.env.BENCH_PIPELINE_COUNTS ?? '300,3000').split(',').map(Number);
@@ -29,10 +30,7 @@ async function dataset(dir: string, n: number) {
     await writeFile(file, Buffer.concat([Buffer.from(`%PDF-1.4 ${number}\n`), filler]));
     files.push(file);
     insert.run(number, rel);
-    entries.push({
-      id: `ent_${String(i).padStart(8, '0')}`, documentNumber: number, type: 'invoice' as const, companyCode: 'BENCH',
-      accountNumber: '411', accountName: 'Bench', entryDate: '2024-01-01', dueDate: null, amount: '1.00', currency: 'EUR', journal: 'VE', label: null,
-    });
+    entries.push(benchEntry(i, number));
   }
   db.close();
   return { files, entries };
@@ -46,12 +44,7 @@ for (const n of counts) {
     const sandbox = await startSandbox({ entries, rateLimit: false, pollRetryAfterSeconds: null });
     try {
       const mapping = path.join(dir, 'mapping.yaml');
-      await writeFile(
-        mapping,
-        `clearnox:\n  baseUrl: ${sandbox.url}\n  clientId: sandbox-client\n  clientSecret: \${env:BENCH_SECRET}\n` +
-          `source:\n  type: sqlite\n  path: erp.sqlite\n  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)\n  pathColumn: path\n` +
-          `documents:\n  type: local\n  root: pdfs\n`,
-      );
+      await writeFile(mapping, benchMapping(sandbox.url, '  type: local\n  root: pdfs\n'));
       const catMs = await timeCommand('sh', ['-c', `cat ${path.join(dir, 'pdfs')}/*/*.pdf > /dev/null`]);
       const run = await measureNode<{ attached: number; archives: number }>(child, [mapping], { BENCH_SECRET: 'sandbox-secret' });
       if (run.result.attached !== n) throw new Error(`attached ${run.result.attached} of ${n}`);

@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/log.js';
 import { MatchSectionSchema, type SourceSection } from '../../src/mapping/schema.js';
 import { makeNormaliser } from '../../src/match/normalise.js';
 import { lookupByCompany } from '../../src/pipeline/company-sources.js';
+import { benchEntry } from './fixtures.js';
 import { reportResult } from './measure.js';
 
 const section = JSON.parse(process.env.BENCH_SOURCE!) as SourceSection;
@@ -16,10 +17,7 @@ function* entries(): Generator<Entry> {
   for (let i = 0; i < numbers.count; i++) {
     // Every missingEvery-th number is not in the ERP, as happens in real ledgers.
     const n = i % numbers.missingEvery === numbers.missingEvery - 1 ? 9_000_000 + i : 1 + i * numbers.step;
-    yield {
-      id: `ent_${i}`, documentNumber: `FA-${String(n).padStart(7, '0')}`, type: 'invoice', companyCode: 'BENCH', accountNumber: '411',
-      accountName: null, entryDate: '2024-01-01', dueDate: null, amount: '1.00', currency: 'EUR', journal: 'VE', label: null,
-    };
+    yield benchEntry(i, `FA-${String(n).padStart(7, '0')}`);
   }
 }
 

@@ -16,11 +16,6 @@ export class InvalidDocumentError extends Error {
   }
 }
 
-export interface CheckedDocument {
-  size: number;
-  stream: Readable;
-}
-
 const MiB = 1024 * 1024;
 
 export async function statDocument(store: DocumentStore, path: string, maxBytes: number): Promise<number> {

@@ -10,9 +10,6 @@ import type { SandboxLimits } from './limits.js';
 import { discardRest, receiveArchive } from './multipart.js';
 import type { ImportRecord, SandboxStore } from './store.js';
 
-/** The contract's "2 imports at once". */
-export const MAX_IMPORTS_PROCESSING = 2;
-
 /** Room for the multipart boundary and part headers around the archive itself. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
@@ -52,9 +49,9 @@ export async function handleCreateImport(req: IncomingMessage, res: ServerRespon
     // request's archive was being checked.
     if (key !== undefined && answerFromKey(res, ctx.store.importForKey(key), received.sha256)) return;
 
-    if (ctx.store.processingCount() >= MAX_IMPORTS_PROCESSING) {
+    if (ctx.store.processingCount() >= ctx.limits.importsAtOnce) {
       const wait = ctx.runner.retryAfterSeconds();
-      return sendApiError(res, 429, 'RATE_LIMITED', `${MAX_IMPORTS_PROCESSING} imports are already processing; retry later`, {
+      return sendApiError(res, 429, 'RATE_LIMITED', `${ctx.limits.importsAtOnce} imports are already processing; retry later`, {
         'retry-after': String(wait),
       });
     }

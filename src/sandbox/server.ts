@@ -70,7 +70,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   const forced = new ForcedImportFailures();
   const control = createControl(store, faults, forced);
   const runner = new ImportRunner(store, limits, processingDelayMs);
-  const rateLimit = options.rateLimit ?? { perSecond: 10 };
+  const rateLimit = options.rateLimit ?? { perSecond: limits.requestsPerSecond };
   const tempDir = await mkdtemp(join(tmpdir(), 'clearnox-sandbox-'));
 
   const server = createServer(
