@@ -61,7 +61,10 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
         ? 'Demo OK: every entry with a PDF in the ERP was attached exactly once; the others are explained in the report.'
         : `Demo FAILED: ${missed.length} attachable entries not attached, ${wrong.length} attached by mistake, ${twice.length} attached twice.`,
     );
-    print(`Try it yourself: node dist/src/cli/main.js sandbox --entries ${path.join(dir, 'entries.json')}`);
+    print('Try it yourself, with the demo data:');
+    print(`  node dist/src/cli/main.js sandbox --port 8080 --client-id ${CLIENT_ID} --client-secret ${CLIENT_SECRET} --entries ${path.join(dir, 'entries.json')}`);
+    print(`  then set clearnox.baseUrl: http://127.0.0.1:8080 in ${data.mappingPath}, set CLEARNOX_CLIENT_SECRET=${CLIENT_SECRET},`);
+    print(`  and run: node dist/src/cli/main.js run --config ${data.mappingPath} --dry-run`);
     return ok;
   } finally {
     await sandbox.close();

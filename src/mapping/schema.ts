@@ -79,7 +79,7 @@ export const UploadSectionSchema = z
     maxDocumentsPerArchive: z.number().int().min(1).max(LIMITS.archiveDocuments).default(500).describe('Documents in one archive (API limit: 1000).'),
     maxDocumentMiB: z.number().positive().max(LIMITS.documentBytes / (1024 * 1024)).default(20).describe('Largest PDF sent, in MiB (API limit: 20).'),
     dryRun: z.boolean().default(false).describe('Find and check the documents, send nothing.'),
-    workDir: z.string().min(1).optional().describe('Folder for the temporary archives (default: the system temporary folder).'),
+    workDir: z.string().min(1).optional().describe('Folder for the temporary archives, created when missing (default: the system temporary folder). At most two archives are there at a time.'),
     pollTimeoutSeconds: z.number().positive().default(600).describe('How long to wait for Clearnox to process one archive.'),
   })
   .strict();
