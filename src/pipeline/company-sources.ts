@@ -5,12 +5,12 @@ import type { Entry } from '../clearnox/contract.js';
 import type { SourceSection } from '../mapping/schema.js';
 import { groupEntries, type DocumentGroup } from '../match/groups.js';
 import type { Normaliser } from '../match/normalise.js';
-import { lookupDocuments, type SourceMatch } from './lookup.js';
+import { SourceMatches, lookupDocuments } from './lookup.js';
 
 export interface CompanyLookup {
   /** Every group, keyed so that the same number in two companies stays two documents. */
   groups: DocumentGroup[];
-  found: Map<string, SourceMatch>;
+  found: SourceMatches;
   /** Groups of companies the mapping file has no source for, with that company. */
   unmapped: { group: DocumentGroup; companyCode: string | null }[];
 }
@@ -40,7 +40,7 @@ export async function lookupByCompany(opts: {
   onBatch?: (done: number, total: number) => void;
 }): Promise<CompanyLookup> {
   const { section, adapter, normalise, ctx, stage } = opts;
-  const lookupIn = async (s: SourceSection, groups: DocumentGroup[], label: string): Promise<Map<string, SourceMatch>> => {
+  const lookupIn = async (s: SourceSection, groups: DocumentGroup[], label: string): Promise<SourceMatches> => {
     const source = await stage(`connecting to the accounting database${label}`, () => adapter.open(adapter.optionsSchema.parse(pick(s, adapter)), sourceQuery(s), ctx));
     try {
       return await stage(`looking up the document numbers in the accounting database${label}`, () => lookupDocuments(source, s, groups, normalise, opts.onBatch));
@@ -60,7 +60,7 @@ export async function lookupByCompany(opts: {
     list.push(entry);
     byCompany.set(entry.companyCode, list);
   }
-  const result: CompanyLookup = { groups: [], found: new Map(), unmapped: [] };
+  const result: CompanyLookup = { groups: [], found: new SourceMatches(), unmapped: [] };
   for (const [companyCode, entries] of byCompany) {
     const groups = groupEntries(entries, normalise);
     if (companyCode === null || !(companyCode in section.companies)) {

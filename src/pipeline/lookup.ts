@@ -2,7 +2,7 @@
 // of entries, and the accounting database belongs to someone else.
 import type { DatabaseSource, SourceRow } from '../../adapters/types.js';
 import type { SourceSection } from '../mapping/schema.js';
-import type { DocumentGroup } from '../match/groups.js';
+import { spellingsOf, type DocumentGroup } from '../match/groups.js';
 import type { Normaliser } from '../match/normalise.js';
 import { TemplateError, renderPathTemplate, templateColumns } from '../match/path-template.js';
 
@@ -15,6 +15,44 @@ export interface SourceMatch {
   rowsWithoutPath: number;
 }
 
+/**
+ * What the source gave for each number. Nearly every number has one path: it is kept as that
+ * string alone, not as an object holding an array (a third of the memory at 100,000 entries).
+ */
+export class SourceMatches {
+  private readonly byKey = new Map<string, string | SourceMatch>();
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  has(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
+  get(key: string): SourceMatch | undefined {
+    const kept = this.byKey.get(key);
+    return typeof kept === 'string' ? { paths: [kept], rowsWithoutPath: 0 } : kept;
+  }
+
+  set(key: string, match: SourceMatch): void {
+    this.byKey.set(key, match.paths.length === 1 && match.rowsWithoutPath === 0 ? match.paths[0]! : match);
+  }
+
+  /** One row for the number, with its path or none. */
+  add(key: string, path: string | null): void {
+    const kept = this.byKey.get(key);
+    if (kept === undefined) {
+      this.byKey.set(key, path ?? { paths: [], rowsWithoutPath: 1 });
+      return;
+    }
+    const match = typeof kept === 'string' ? { paths: [kept], rowsWithoutPath: 0 } : kept;
+    if (path === null) match.rowsWithoutPath += 1;
+    else if (!match.paths.some((known) => samePath(known, path))) match.paths.push(path);
+    this.set(key, match);
+  }
+}
+
 export const DEFAULT_BATCH_SIZE = 500;
 
 export function batchGroups(groups: DocumentGroup[], size: number): DocumentGroup[][] {
@@ -22,7 +60,7 @@ export function batchGroups(groups: DocumentGroup[], size: number): DocumentGrou
   let current: DocumentGroup[] = [];
   let bound = 0;
   for (const group of groups) {
-    const cost = Math.max(1, group.spellings.length);
+    const cost = group.entries.length === 1 ? 1 : spellingsOf(group).length;
     if (current.length > 0 && bound + cost > size) {
       batches.push(current);
       current = [];
@@ -41,16 +79,30 @@ export async function lookupDocuments(
   groups: DocumentGroup[],
   normalise: Normaliser,
   onBatch?: (done: number, total: number) => void,
-): Promise<Map<string, SourceMatch>> {
+): Promise<SourceMatches> {
   const size = Math.min(section.batchSize ?? DEFAULT_BATCH_SIZE, source.maxBatchSize);
   const batches = batchGroups(groups, size);
-  const found = new Map<string, SourceMatch>();
+  const found = new SourceMatches();
+  // Which batch asked for each number: a query may return more than it was asked (a LIKE, a
+  // join), and only the numbers a batch asked count for it.
+  // Groups in the order they are asked: batch b asked positions starts[b] to starts[b + 1] - 1.
+  const order = batches.flat();
+  const position = new Map<string, number>();
+  order.forEach((group, i) => position.set(group.key, i));
+  const starts = [0];
+  for (const batch of batches) starts.push(starts[starts.length - 1]! + batch.length);
   let done = 0;
-  const ask = (batch: DocumentGroup[]) =>
-    source.lookup({
-      documentNumbers: [...new Set(batch.flatMap((g) => g.spellings))],
-      normalizedNumbers: [...new Set(batch.map((g) => g.key))],
-    });
+  // Spellings of two groups never repeat (one spelling, one key): plain lists, no sets.
+  const ask = (batch: DocumentGroup[]) => {
+    const documentNumbers: string[] = [];
+    const normalizedNumbers: string[] = [];
+    for (const group of batch) {
+      normalizedNumbers.push(group.key);
+      if (group.entries.length === 1) documentNumbers.push(group.entries[0]!.documentNumber);
+      else documentNumbers.push(...spellingsOf(group));
+    }
+    return source.lookup({ documentNumbers, normalizedNumbers });
+  };
   // Two batches are asked for ahead of the one being matched, on two connections, so that the
   // database answers one while it reads the next and this process matches the rows.
   const AHEAD = 2;
@@ -61,8 +113,7 @@ export async function lookupDocuments(
   };
   refill();
   try {
-    for (const batch of batches) {
-      const wanted = new Map(batch.map((g) => [g.key, g]));
+    for (let b = 0; b < batches.length; b++) {
       const rows = await pending.shift()!;
       refill();
       // Folding case costs a lookup per column per row; most queries return the names as written.
@@ -70,15 +121,11 @@ export async function lookupDocuments(
       for (const raw of rows) {
         const row = fold ? anyCase(raw) : raw;
         const key = normalise(numberOf(row, section.documentNumberColumn));
-        // A query may return more than it was asked (a LIKE, a join); only asked numbers count.
-        if (!wanted.has(key)) continue;
-        const match = found.get(key) ?? { paths: [], rowsWithoutPath: 0 };
-        found.set(key, match);
-        const p = pathOf(row, section, wanted.get(key)!);
-        if (p === null) match.rowsWithoutPath += 1;
-        else if (!match.paths.some((known) => samePath(known, p))) match.paths.push(p);
+        const at = position.get(key);
+        if (at === undefined || at < starts[b]! || at >= starts[b + 1]!) continue;
+        found.add(key, pathOf(row, section, order[at]!));
       }
-      done += batch.length;
+      done += batches[b]!.length;
       onBatch?.(done, groups.length);
     }
   } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MatchSectionSchema } from '../../src/mapping/schema.js';
 import { makeNormaliser } from '../../src/match/normalise.js';
-import { groupEntries } from '../../src/match/groups.js';
+import { groupEntries, spellingsOf } from '../../src/match/groups.js';
 import { entry } from '../helpers/entries.js';
 
 const rules = (over: object = {}) => MatchSectionSchema.parse(over);
@@ -46,7 +46,7 @@ describe('groupEntries', () => {
     );
     expect(groups).toHaveLength(2);
     expect(groups[0]!.entries.map((e) => e.id)).toEqual(['e1', 'e2', 'e4']);
-    expect(groups[0]!.spellings).toEqual(['FA-1', 'fa-1', 'FA -1']);
+    expect(spellingsOf(groups[0]!)).toEqual(['FA-1', 'fa-1', 'FA -1']);
     expect(groups[0]!.documentNumber).toBe('FA-1');
   });
 });
