@@ -22,7 +22,7 @@ export interface Dialect {
   /** Whether each batch can run in a transaction begun READ ONLY (PostgreSQL, MySQL/MariaDB). */
   readOnlyTransactions: boolean;
   /** Runs a compiled statement itself, where knex's own way of sending it will not do. */
-  run?(db: Knex, statement: Knex.Raw | Knex.QueryBuilder): Promise<unknown[]>;
+  run?(db: Knex, statement: Knex.SqlNative): Promise<unknown[]>;
   /** SQL giving the size in bytes of a binary column, and a slice of it from :offset (1-based) of :length bytes. */
   blob: { size(column: string): string; slice(column: string): string };
 }
@@ -67,7 +67,30 @@ export class KnexSource implements DatabaseSource {
   }
 
   async lookup(batch: LookupBatch): Promise<SourceRow[]> {
-    return runReadOnly(this.db, this.dialect, (db) => this.compile(batch, db), 'sql' in this.query ? this.query.sql : undefined);
+    const sql = 'sql' in this.query ? this.query.sql : undefined;
+    if (this.dialect.run) return runNative(this.dialect.run, this.db, this.dialect, this.native(batch), sql);
+    return runReadOnly(this.db, this.dialect, (db) => this.compile(batch, db), sql);
+  }
+
+  // knex formats a statement of thousands of values in milliseconds, each batch anew, and all
+  // batches but the last have the same size: the statement is compiled once per size, with
+  // markers for values, and each batch's values are put where the markers came out.
+  private readonly shapes = new Map<string, { sql: string; slots: readonly (readonly [list: keyof LookupBatch | null, index: number, value: unknown])[] }>();
+
+  native(batch: LookupBatch): Knex.SqlNative {
+    const key = `${batch.documentNumbers.length}/${batch.normalizedNumbers.length}`;
+    let shape = this.shapes.get(key);
+    if (!shape) {
+      const marked = (list: string[], tag: string) => list.map((_, i) => `\u0000${tag}${i}`);
+      const compiled = this.compile({ documentNumbers: marked(batch.documentNumbers, 'd'), normalizedNumbers: marked(batch.normalizedNumbers, 'n') }).toSQL().toNative();
+      const slots = compiled.bindings.map((value) => {
+        const m = typeof value === 'string' ? /^\u0000([dn])(\d+)$/.exec(value) : null;
+        return m ? ([m[1] === 'd' ? 'documentNumbers' : 'normalizedNumbers', Number(m[2]), null] as const) : ([null, 0, value] as const);
+      });
+      shape = { sql: compiled.sql, slots };
+      this.shapes.set(key, shape);
+    }
+    return { sql: shape.sql, bindings: shape.slots.map(([list, i, value]) => (list ? batch[list][i]! : value)) as Knex.Value[] };
   }
 
   async close(): Promise<void> {
@@ -85,19 +108,20 @@ export async function runReadOnly<T = SourceRow>(
   build: (db: Knex) => Knex.Raw | Knex.QueryBuilder,
   sql: string | undefined,
 ): Promise<T[]> {
-  if (dialect.run) {
-    const statement = build(db);
-    try {
-      return (await dialect.run(db, statement)) as T[];
-    } catch (e) {
-      throw dialect.explain(e, sql ?? statement.toSQL().toNative().sql);
-    }
-  }
+  if (dialect.run) return runNative<T>(dialect.run, db, dialect, build(db).toSQL().toNative(), sql);
   if (!dialect.readOnlyTransactions) return runExplained<T>(build(db), dialect, sql);
   try {
     return await db.transaction((trx) => runExplained<T>(build(trx), dialect, sql), { readOnly: true });
   } catch (e) {
     throw e instanceof AdapterConfigError || e instanceof DatabaseUnreachableError ? e : dialect.explain(e, sql);
+  }
+}
+
+async function runNative<T>(run: NonNullable<Dialect['run']>, db: Knex, dialect: Dialect, statement: Knex.SqlNative, sql: string | undefined): Promise<T[]> {
+  try {
+    return (await run(db, statement)) as T[];
+  } catch (e) {
+    throw dialect.explain(e, sql ?? statement.sql);
   }
 }
 

@@ -114,8 +114,7 @@ function send(conn: CallbackConnection, sql: string, values?: readonly unknown[]
  * escapes (which a server in NO_BACKSLASH_ESCAPES mode reads otherwise). Here the statement is
  * prepared and the values sent apart from it, in a transaction begun READ ONLY.
  */
-async function runPrepared(db: Knex, statement: Knex.Raw | Knex.QueryBuilder): Promise<unknown[]> {
-  const { sql, bindings } = statement.toSQL().toNative();
+async function runPrepared(db: Knex, { sql, bindings }: Knex.SqlNative): Promise<unknown[]> {
   const client = db.client as { acquireConnection(): Promise<CallbackConnection>; releaseConnection(c: CallbackConnection): Promise<void> };
   const conn = await client.acquireConnection();
   try {
