@@ -117,11 +117,38 @@ export async function runReadOnly<T = SourceRow>(
   }
 }
 
+/**
+ * Sends a compiled statement on a connection of the pool, in a transaction begun READ ONLY
+ * (`begin` as the database writes it); `send` is the driver's own call.
+ */
+export async function readOnlyOnConnection<C>(
+  db: Knex,
+  begin: string,
+  send: (conn: C, sql: string, values?: readonly unknown[]) => Promise<unknown>,
+  { sql, bindings }: Knex.SqlNative,
+): Promise<unknown[]> {
+  const client = db.client as { acquireConnection(): Promise<C>; releaseConnection(c: C): Promise<void> };
+  const conn = await client.acquireConnection();
+  try {
+    await send(conn, begin);
+    try {
+      const rows = await send(conn, sql, bindings);
+      await send(conn, 'COMMIT');
+      return rows as unknown[];
+    } catch (e) {
+      await send(conn, 'ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
+
 async function runNative<T>(run: NonNullable<Dialect['run']>, db: Knex, dialect: Dialect, statement: Knex.SqlNative, sql: string | undefined): Promise<T[]> {
   try {
     return (await run(db, statement)) as T[];
   } catch (e) {
-    throw dialect.explain(e, sql ?? statement.sql);
+    throw dialect.explain(e, sql ?? statement.sql, statement.sql);
   }
 }
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
-import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
+import { openKnexSource, readOnlyOnConnection, type Dialect, type KnexSettings } from './knex-source.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
 const MysqlOptions = z
@@ -114,22 +114,8 @@ function send(conn: CallbackConnection, sql: string, values?: readonly unknown[]
  * escapes (which a server in NO_BACKSLASH_ESCAPES mode reads otherwise). Here the statement is
  * prepared and the values sent apart from it, in a transaction begun READ ONLY.
  */
-async function runPrepared(db: Knex, { sql, bindings }: Knex.SqlNative): Promise<unknown[]> {
-  const client = db.client as { acquireConnection(): Promise<CallbackConnection>; releaseConnection(c: CallbackConnection): Promise<void> };
-  const conn = await client.acquireConnection();
-  try {
-    await send(conn, 'START TRANSACTION READ ONLY');
-    try {
-      const rows = await send(conn, sql, bindings);
-      await send(conn, 'COMMIT');
-      return rows as unknown[];
-    } catch (e) {
-      await send(conn, 'ROLLBACK').catch(() => undefined);
-      throw e;
-    }
-  } finally {
-    await client.releaseConnection(conn);
-  }
+function runPrepared(db: Knex, statement: Knex.SqlNative): Promise<unknown[]> {
+  return readOnlyOnConnection<CallbackConnection>(db, 'START TRANSACTION READ ONLY', send, statement);
 }
 
 /**

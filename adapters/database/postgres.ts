@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { lineAt, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
-import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
+import { openKnexSource, readOnlyOnConnection, type Dialect, type KnexSettings } from './knex-source.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
 const PostgresOptions = z
@@ -37,6 +38,7 @@ export function postgresDialect(t: Target, schema?: string): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
     readOnlyTransactions: true,
+    run: runReadOnlyQuery,
     blob: { size: (column) => `octet_length(${column})`, slice: (column) => `substring(${column} from :offset for :length)` },
     explain(e, sql, sent) {
       const code = (e as { code?: string }).code;
@@ -114,4 +116,14 @@ export const postgresAdapter: DatabaseAdapter<Options> = {
 // Inside libpq's `options`, spaces and backslashes are escaped with a backslash.
 function escapeOption(value: string): string {
   return value.replace(/[\\ ]/g, (c) => `\\${c}`);
+}
+
+interface PgConnection {
+  query(sql: string, values?: readonly unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+// The statement compiled once per batch size (knex-source.ts) goes to the driver as it is,
+// without knex formatting thousands of values again for each batch.
+function runReadOnlyQuery(db: Knex, statement: Knex.SqlNative): Promise<unknown[]> {
+  return readOnlyOnConnection<PgConnection>(db, 'BEGIN TRANSACTION READ ONLY', async (conn, sql, values) => (await conn.query(sql, values)).rows, statement);
 }

@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { KnexSource, createKnex } from '../../../adapters/database/knex-source.js';
 import { mssqlDialect } from '../../../adapters/database/mssql.js';
 import { mysqlDialect } from '../../../adapters/database/mysql.js';
+import { postgresDialect } from '../../../adapters/database/postgres.js';
 import type { LookupBatch, SourceQuery } from '../../../adapters/types.js';
 
 const target = { engine: 'test', host: 'db', port: 1, database: 'erp', user: 'u' } as never;
-const dialects = { mysql2: mysqlDialect(target), mssql: mssqlDialect(target) };
+const dialects = { pg: postgresDialect(target), mysql2: mysqlDialect(target), mssql: mssqlDialect(target) };
 const queries: Record<string, SourceQuery> = {
   'both lists, one twice': { sql: 'SELECT n AS documentNumber, p AS path FROM t\nWHERE n IN (:documentNumbers) OR UPPER(n) IN (:normalizedNumbers) OR m IN (:documentNumbers)' },
   'table form with a where': { table: { name: 'invoices', columns: { documentNumber: 'number', path: 'pdf' }, numberColumn: 'number', where: "kind = 'F'" } },
