@@ -32,6 +32,21 @@ describe('makeNormaliser', () => {
     expect(makeNormaliser(rules({ pattern: '(?<number>\\d+)$', ignoreLeadingZeros: true }))('Facture n° 000123')).toBe('123');
   });
 
+  it('folds case and removes spaces exactly as toUpperCase and replace would, for every code point', () => {
+    // The normaliser skips both calls when a test says nothing would change: the test must never
+    // be wrong, whatever the alphabet.
+    const fold = makeNormaliser(rules({ trim: false, removeInnerSpaces: false }));
+    const squeeze = makeNormaliser(rules({ trim: false, ignoreCase: false }));
+    const wrong: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const s = `A${String.fromCodePoint(cp)}1`;
+      if (fold(s) !== s.toUpperCase() || squeeze(s) !== s.replace(/\s+/gu, '')) wrong.push(cp.toString(16));
+    }
+    expect(wrong).toEqual([]);
+    expect(fold('straße é ǆ')).toBe('STRASSE É Ǆ');
+  });
+
   it('compares the whole number when the pattern does not match', () => {
     expect(makeNormaliser(rules({ pattern: '^FA(\\d+)$' }))('OD-77')).toBe('OD-77');
   });
