@@ -117,6 +117,6 @@ describe('lookupDocuments on SQLite', () => {
 describe('batchGroups', () => {
   it('counts every spelling a batch binds', () => {
     const groups = groupEntries([entry('a', 'FA-1'), entry('b', 'fa-1'), entry('c', 'FA-2'), entry('d', 'FA-3')], normalise);
-    expect(batchGroups(groups, 2).map((b) => b.map((g) => g.key))).toEqual([['FA-1'], ['FA-2', 'FA-3']]);
+    expect([...batchGroups(groups, 2)].map((b) => b.map((g) => g.key))).toEqual([['FA-1'], ['FA-2', 'FA-3']]);
   });
 });
