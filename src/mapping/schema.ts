@@ -57,7 +57,7 @@ export const SourceCommonShape = {
     .min(1)
     .optional()
     .describe('PDF path built from the row, e.g. "{{year}}/{{documentNumber}}.pdf" (used when pathColumn is not given).'),
-  batchSize: z.number().int().min(1).max(10_000).optional().describe('Document numbers per query; capped by the database parameter limit.'),
+  batchSize: z.number().int().min(1).max(10_000).optional().describe('Document numbers per query (default 2,000); lowered to stay under the database parameter limit.'),
 };
 
 export const MatchSectionSchema = z
