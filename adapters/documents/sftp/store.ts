@@ -132,7 +132,7 @@ function connectError(e: unknown, options: SftpOptions, where: string, pinned: s
   if (/passphrase|encrypted|Cannot parse privateKey/i.test(message)) {
     return new AdapterConfigError(`documents.privateKeyFile: the key cannot be used (${message}); check documents.passphrase.`);
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AdapterConfigError(`documents.host: the name "${options.host}" is not known to this machine's DNS.`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AdapterConfigError(`documents.host: the name "${options.host}" is not known to this machine's DNS. Check its spelling, or write the server's IP address.`);
   if (code === 'ECONNREFUSED') return new Error(`the SFTP server ${where} refused the connection: nothing listens on that port, or a firewall refuses it (documents.host, documents.port).`);
   if (/timed out/i.test(message) || code === 'ETIMEDOUT') return new Error(`the SFTP server ${where} did not answer in time (${message}); check the address, the firewall and documents.connectTimeoutSeconds.`);
   return new Error(`cannot connect to the SFTP server ${where}: ${message}`);

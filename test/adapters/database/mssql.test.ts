@@ -16,6 +16,7 @@ import { makeNormaliser } from '../../../src/match/normalise.js';
 import { lookupDocuments } from '../../../src/pipeline/lookup.js';
 import { entry } from '../../helpers/entries.js';
 import { freePort } from '../../services/local-server.js';
+import { UNKNOWN_HOST, answerUnknownHosts } from '../../helpers/dns.js';
 
 const { ConnectionError, RequestError } = createRequire(import.meta.url)('tedious') as {
   ConnectionError: new (message: string, code?: string) => Error;
@@ -186,5 +187,17 @@ describe('SQL Server over the network', () => {
     expect(e).toBeInstanceOf(DatabaseUnreachableError);
     expect((e as Error).message).toContain(`cannot reach the SQL Server at 127.0.0.1:${port}: the connection was refused`);
     expect((e as Error).message).not.toContain('pw-not-shown-9182');
+  });
+
+  it('says the host name is not known, naming it (tedious, really resolving)', async () => {
+    const restore = answerUnknownHosts();
+    try {
+      const e = await mssqlAdapter.open(options({ host: UNKNOWN_HOST, port: 1433, connectTimeoutSeconds: 5 }), { sql: SAGE }, ctx).catch((x: Error) => x);
+      expect(e).toBeInstanceOf(DatabaseUnreachableError);
+      expect((e as Error).message).toContain(`the host name "${UNKNOWN_HOST}" is not known to this machine's DNS`);
+      expect((e as Error).message).not.toContain('pw-not-shown-9182');
+    } finally {
+      restore();
+    }
   });
 });

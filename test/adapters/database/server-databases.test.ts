@@ -14,6 +14,7 @@ import { freePort } from '../../services/local-server.js';
 import { entry } from '../../helpers/entries.js';
 import { BULK, mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
 import { counting } from '../../helpers/sources.js';
+import { UNKNOWN_HOST, answerUnknownHosts } from '../../helpers/dns.js';
 
 const ctx = { baseDir: process.cwd(), log: silentLogger };
 const normalise = makeNormaliser(MatchSectionSchema.parse({}));
@@ -136,6 +137,18 @@ describe.each([
     expect(e).toBeInstanceOf(DatabaseUnreachableError);
     expect(e.message).toContain(`cannot reach the `);
     expect(e.message).toContain(`127.0.0.1:${port}: the connection was refused. Check source.host and source.port`);
+  });
+
+  it('says the host name is not known, naming it and the key to check', async () => {
+    const restore = answerUnknownHosts();
+    try {
+      const e = await failure(open(undefined, { host: UNKNOWN_HOST }));
+      expect(e).toBeInstanceOf(DatabaseUnreachableError);
+      expect(e.message).toContain(`the host name "${UNKNOWN_HOST}" is not known to this machine's DNS. Check its spelling in source.host`);
+      expect(e.message).not.toContain(erp.reader.password);
+    } finally {
+      restore();
+    }
   });
 
   it('says the server does not answer when it accepts the connection and stays silent', async () => {

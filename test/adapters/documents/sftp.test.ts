@@ -8,6 +8,7 @@ import { sftpAdapter } from '../../../adapters/documents/sftp/store.js';
 import type { SftpOptions } from '../../../adapters/documents/sftp/options.js';
 import { AdapterConfigError, DocumentError, type AdapterContext, type DocumentStore } from '../../../adapters/types.js';
 import { openPdf } from '../../../src/pipeline/document-check.js';
+import { UNKNOWN_HOST, answerUnknownHosts } from '../../helpers/dns.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { readAll } from './conformance.js';
 import { openSftp, serverFolder, sftpOptions, sshd } from './sftp-fixture.js';
@@ -89,6 +90,17 @@ describe('logging in', () => {
     const down = await refusal(sftpOptions(dir, { port }));
     expect(down).not.toBeInstanceOf(AdapterConfigError);
     expect(down.message).toMatch(/refused the connection/);
+  });
+
+  it('says the host name is not known, naming it and the key to check', async () => {
+    const restore = answerUnknownHosts();
+    try {
+      const e = await refusal(sftpOptions(dir, { host: UNKNOWN_HOST }));
+      expect(e).toBeInstanceOf(AdapterConfigError);
+      expect(e.message).toBe(`documents.host: the name "${UNKNOWN_HOST}" is not known to this machine's DNS. Check its spelling, or write the server's IP address.`);
+    } finally {
+      restore();
+    }
   });
 });
 
