@@ -29,7 +29,6 @@ import {
 import {
   UndiciTransport,
   joinUrl,
-  rateLimitRetry,
   parseBaseUrl,
   type HttpRequest,
   type HttpResponse,
@@ -37,6 +36,7 @@ import {
   type Transport,
 } from './http.js';
 import { RequestPacer } from './pacer.js';
+import { transientRetry } from './retry.js';
 import { TokenProvider } from './token.js';
 
 export interface Logger {
@@ -55,8 +55,10 @@ export interface ClearnoxClientOptions {
   log?: Logger;
   /** Replaces undici (tests); the default honours http_proxy/https_proxy/no_proxy. */
   transport?: Transport;
-  /** Wraps every exchange; default `rateLimitRetry()` (429 waits Retry-After and repeats). */
+  /** Wraps every exchange; default `transientRetry({ repeats: retries })`. */
   retryPolicy?: RetryPolicy;
+  /** Repeats of a call failed for a transient reason (429, 5xx, connection); default 5. */
+  retries?: number;
   sleep?: (ms: number) => Promise<void>;
   /** Requests started in any one second; default the contract's 10. */
   requestsPerSecond?: number;
@@ -72,6 +74,8 @@ export interface ListOptions {
   pageSize?: number;
   /** Called after each page is read; pages come last to first after page 1 (see listMissingEntries). */
   onPage?: (page: number, totalPages: number) => void;
+  /** Stops the listing, a wait before a repeat included. */
+  signal?: AbortSignal;
 }
 
 export interface WaitOptions {
@@ -144,7 +148,7 @@ export class ClearnoxClient {
     this.base = parseBaseUrl(opts.baseUrl);
     this.log = opts.log ?? noLog;
     this.sleep = opts.sleep ?? realSleep;
-    this.retry = opts.retryPolicy ?? rateLimitRetry();
+    this.retry = opts.retryPolicy ?? transientRetry(opts.retries === undefined ? {} : { repeats: opts.retries });
     this.transport =
       opts.transport ??
       new UndiciTransport({
@@ -179,7 +183,7 @@ export class ClearnoxClient {
     }
     const byId = new Map<string, Entry>();
     const read = async (page: number, totalPages?: number): Promise<EntryPage> => {
-      const result = await this.getPage(page, pageSize, filters);
+      const result = await this.getPage(page, pageSize, filters, opts.signal);
       for (const e of result.data) byId.set(e.id, e);
       opts.onPage?.(page, totalPages ?? result.totalPages);
       return result;
@@ -209,7 +213,7 @@ export class ClearnoxClient {
   }
 
   /** Sends one ZIP; the archive is streamed from disk, and re-opened if the call is repeated. */
-  async uploadArchive(archivePath: string, idempotencyKey: string): Promise<{ importId: string; status: string }> {
+  async uploadArchive(archivePath: string, idempotencyKey: string, signal?: AbortSignal): Promise<{ importId: string; status: string }> {
     if (idempotencyKey.length > LIMITS.idempotencyKeyLength || !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw new RangeError(`Idempotency-Key must be 1 to ${LIMITS.idempotencyKeyLength} printable ASCII characters`);
     }
@@ -225,6 +229,7 @@ export class ClearnoxClient {
         url,
         headers: { authorization: `Bearer ${token}`, 'idempotency-key': idempotencyKey },
         idempotencyKey,
+        finishOnceSent: true,
         body: async () => {
           // openAsBlob is disk-backed and undici's FormData streams it part by part with a known
           // Content-Length (test/clearnox/multipart-memory.test.ts measures it).
@@ -238,6 +243,7 @@ export class ClearnoxClient {
         expectStatus(res, [200, 201, 202], 'upload', what);
         return parseBody(res, ImportAcceptedSchema, what);
       },
+      signal,
     );
     this.log.debug({ fileName, importId: accepted.importId, status: accepted.status }, 'archive accepted');
     return { importId: accepted.importId, status: accepted.status };
@@ -266,7 +272,7 @@ export class ClearnoxClient {
     await this.transport.close?.();
   }
 
-  private async getPage(page: number, pageSize: number, filters: EntryFilters): Promise<EntryPage> {
+  private async getPage(page: number, pageSize: number, filters: EntryFilters, signal?: AbortSignal): Promise<EntryPage> {
     const url = joinUrl(this.base, PAGES_PATH, { page, pageSize, ...filters });
     const what = `the request for page ${page} of the entries`;
     const result = await this.authorized(
@@ -275,6 +281,7 @@ export class ClearnoxClient {
         expectStatus(res, [200], 'entries', what);
         return parseBody(res, EntryPageSchema, what);
       },
+      signal,
     );
     if (result.page !== page) throw new ProtocolError(`Clearnox answered page ${result.page} when asked for page ${page}.`);
     return result;
@@ -341,14 +348,23 @@ export class ClearnoxClient {
       async (attempt) => {
         await this.pacer.slot();
         const started = Date.now();
-        const res = await this.transport.send(request, signal);
+        const res = await this.transport.send(request, request.finishOnceSent ? undefined : signal);
         this.log.debug(
           { operation: request.operation, method: request.method, path: request.url.pathname + request.url.search, status: res.status, ms: Date.now() - started, attempt },
           'clearnox exchange',
         );
         return parse(res);
       },
-      { operation: request.operation, sleep: this.sleep, ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }) },
+      {
+        operation: request.operation,
+        sleep: (ms) => this.abortableSleep(ms, signal),
+        onRetry: (error, next) =>
+          this.log.warn(
+            { operation: request.operation, status: (error as { status?: number }).status, repeat: next.repeat, waitMs: next.waitMs },
+            `${error.message} Repeating in ${(next.waitMs / 1000).toFixed(1)} s (${next.repeat} of ${next.repeats}${request.idempotencyKey === undefined ? '' : ', same Idempotency-Key'}).`,
+          ),
+        ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
+      },
     );
   }
 

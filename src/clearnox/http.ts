@@ -1,10 +1,10 @@
 // The one way the client talks HTTP. Two seams for later work and for tests:
 // - Transport: sends one request, returns the status, headers and body text, or throws a
 //   NetworkError. Tests replace it; the default one is undici's fetch with EnvHttpProxyAgent.
-// - RetryPolicy: wraps every exchange. Today `rateLimitRetry` (429 only); a backoff policy for
-//   5xx/network errors plugs in here and sees typed errors (retryable, retryAfterMs) and the operation.
+// - RetryPolicy: wraps every exchange and sees typed errors (retryable, retryAfterMs) and the
+//   operation; the default one is `transientRetry` (retry.ts).
 import { EnvHttpProxyAgent, fetch, type Dispatcher, type FormData } from 'undici';
-import { NetworkError, ProtocolError, RateLimitedError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
+import { NetworkError, ProtocolError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
 
 export interface HttpRequest {
   operation: Operation;
@@ -18,6 +18,11 @@ export interface HttpRequest {
   body?: () => Promise<string | FormData>;
   /** Set for uploads: a retry must reuse it so Clearnox cannot import twice. */
   idempotencyKey?: string;
+  /**
+   * Not cut by the run's stop signal once sent (uploads): an archive cut halfway leaves nobody
+   * knowing whether it was imported. The wait before a repeat is cut short all the same.
+   */
+  finishOnceSent?: boolean;
 }
 
 export interface HttpResponse {
@@ -34,7 +39,10 @@ export interface Transport {
 export interface RetryContext {
   operation: Operation;
   idempotencyKey?: string;
+  /** Waits, or rejects when the run is stopped meanwhile. */
   sleep: (ms: number) => Promise<void>;
+  /** Told before each repeat, so that the log says what failed and when it is tried again. */
+  onRetry?: (error: ClearnoxError, next: { repeat: number; repeats: number; waitMs: number }) => void;
 }
 
 /**
@@ -46,26 +54,6 @@ export interface RetryPolicy {
 }
 
 export const noRetry: RetryPolicy = { run: (attempt) => attempt(1) };
-
-/**
- * The contract's answer to 429 is "wait, repeat": the request was not processed, so repeating
- * it is safe for every call, uploads included (same Idempotency-Key). Other errors surface at
- * once; a policy for 5xx and network failures belongs here too when it comes.
- */
-export function rateLimitRetry(maxRepeats = 3, defaultWaitMs = 1000): RetryPolicy {
-  return {
-    async run(attempt, context) {
-      for (let n = 1; ; n++) {
-        try {
-          return await attempt(n);
-        } catch (err) {
-          if (!(err instanceof RateLimitedError) || n > maxRepeats) throw err;
-          await context.sleep(err.retryAfterMs ?? defaultWaitMs);
-        }
-      }
-    },
-  };
-}
 
 /** Whether a policy may repeat this error at all; for policies to share. */
 export function isRetryable(err: unknown): err is ClearnoxError {

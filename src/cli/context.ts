@@ -18,6 +18,7 @@ export function clientFor(loaded: LoadedMapping, log: Logger): ClearnoxClient {
     clientId: clearnox.clientId,
     clientSecret: clearnox.clientSecret,
     timeoutMs: clearnox.timeoutSeconds * 1000,
+    retries: clearnox.retries,
     log,
   });
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { DatabaseAdapter, DocumentStoreAdapter } from '../../adapters/types.js';
 import { LIMITS } from '../clearnox/contract.js';
+import { DEFAULT_REPEATS } from '../clearnox/retry.js';
 import { FolderIndexSchema, type FolderIndexSection } from '../pipeline/folder-index.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
@@ -24,6 +25,15 @@ export const ClearnoxSectionSchema = z
     pageSize: z.number().int().min(1).max(LIMITS.pageSizeMax).default(LIMITS.pageSizeMax)
       .describe('Entries asked for per page; the largest the API allows by default.'),
     timeoutSeconds: z.number().positive().default(120).describe('Time allowed for one HTTP call (an archive upload included).'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(DEFAULT_REPEATS)
+      .describe(
+        'Repeats of a call that failed for a transient reason (429, 500-504, a refused, cut or timed-out connection), waiting 1, 2, 4, 8, 16 s... or as Clearnox asks, before the run stops. An upload is repeated with the same Idempotency-Key: it cannot import twice.',
+      ),
   })
   .strict();
 

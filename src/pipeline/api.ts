@@ -4,8 +4,8 @@ import type { Entry, Import } from '../clearnox/contract.js';
 export interface ClearnoxApi {
   listMissingEntries(
     filters?: { companyCode?: string; dateFrom?: string; dateTo?: string },
-    opts?: { pageSize?: number; onPage?: (page: number, totalPages: number) => void },
+    opts?: { pageSize?: number; onPage?: (page: number, totalPages: number) => void; signal?: AbortSignal },
   ): Promise<Entry[]>;
-  uploadArchive(archivePath: string, idempotencyKey: string): Promise<{ importId: string; status: string }>;
+  uploadArchive(archivePath: string, idempotencyKey: string, signal?: AbortSignal): Promise<{ importId: string; status: string }>;
   waitForImport(importId: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<Import>;
 }

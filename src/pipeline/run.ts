@@ -101,6 +101,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         {
           pageSize: clearnox.pageSize,
           onPage: (page, total) => log.debug({ page, total }, `Read page ${page} of ${total}`),
+          ...(opts.signal ? { signal: opts.signal } : {}),
         },
       ),
     );
@@ -244,7 +245,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         const idempotencyKey = `clearnox-sync-${runId}-${packed.sha256.slice(0, 32)}`;
         try {
           log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
-          const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey);
+          const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey, opts.signal);
           report.importId = accepted.importId;
           const result = await opts.api.waitForImport(accepted.importId, {
             timeoutMs: mapping.upload.pollTimeoutSeconds * 1000,

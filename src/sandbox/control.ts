@@ -9,6 +9,11 @@ export interface SandboxControl {
   expireAllTokens(): void;
   /** The next `times` (default 1) requests to `route` get this status and error code, before any other check. */
   failNext(route: FaultRoute, status: number, code: string, times?: number): void;
+  /**
+   * The next `times` (default 1) requests to `route` are handled in full (an import is created),
+   * then the connection is cut instead of answering: the client cannot know what happened.
+   */
+  loseNextAnswer(route: FaultRoute, times?: number): void;
   /** The next accepted import ends `failed` with this code (default INTERNAL) and attaches nothing. */
   failNextImport(code?: string): void;
   /** More entries without a document, validated like the start entries. */
@@ -36,6 +41,7 @@ export function createControl(store: SandboxStore, faults: FaultInjector, forced
   return {
     expireAllTokens: () => store.expireAllTokens(),
     failNext: (route, status, code, times) => faults.failNext(route, status, code, times),
+    loseNextAnswer: (route, times) => faults.loseNextAnswer(route, times),
     failNextImport: (code = 'INTERNAL') => {
       if (!(IMPORT_FAILURE_CODES as readonly string[]).includes(code)) {
         throw new Error(`failNextImport: "${code}" is not an import failure code (${IMPORT_FAILURE_CODES.join(', ')})`);

@@ -11,6 +11,22 @@ export interface Fault {
 
 export class FaultInjector {
   private readonly queued = new Map<FaultRoute, Array<Fault & { left: number }>>();
+  private readonly lost = new Map<FaultRoute, number>();
+
+  /** The next `times` requests to `route` are handled in full, then the connection is cut instead of the answer. */
+  loseNextAnswer(route: FaultRoute, times = 1): void {
+    if (!FAULT_ROUTES.includes(route)) throw new Error(`unknown sandbox route "${String(route)}"`);
+    if (!Number.isInteger(times) || times < 1) throw new Error(`times must be a positive integer, not ${times}`);
+    this.lost.set(route, (this.lost.get(route) ?? 0) + times);
+  }
+
+  /** Whether this request's answer is to be lost; consumes one use. */
+  takeLostAnswer(route: FaultRoute): boolean {
+    const left = this.lost.get(route) ?? 0;
+    if (left === 0) return false;
+    this.lost.set(route, left - 1);
+    return true;
+  }
 
   failNext(route: FaultRoute, status: number, code: string, times = 1): void {
     if (!FAULT_ROUTES.includes(route)) throw new Error(`unknown sandbox route "${String(route)}"`);

@@ -31,6 +31,7 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
     return async (req, res, url) => {
       ctx.store.requests[counter] += 1;
       if (serveFault(res, route)) return;
+      if (ctx.faults.takeLostAnswer(route)) loseAnswer(req, res);
       const token = authenticate(req, res, ctx.store);
       if (token === null) return;
       const wait = ctx.rateLimiter?.retryAfter(token);
@@ -49,6 +50,16 @@ export function createRouter(ctx: RouterContext): (req: IncomingMessage, res: Se
     if (route === 'token') sendOAuthError(res, fault.status, fault.code, message, headers);
     else sendApiError(res, fault.status, fault.code, message, headers);
     return true;
+  };
+
+  // What a client sees when a proxy or the network drops the answer on its way back: the
+  // request did its work, and the connection closes where the status line should be.
+  const loseAnswer = (req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead = (() => {
+      req.socket.destroy();
+      return res;
+    }) as typeof res.writeHead;
+    res.end = (() => res) as typeof res.end;
   };
 
   const token: Handler = async (req, res) => {
@@ -188,6 +199,9 @@ function runControl(control: SandboxControl, command: unknown): void {
     case 'failNext':
       if (!FAULT_ROUTES.includes(c.route as FaultRoute)) throw new Error(`route must be one of ${FAULT_ROUTES.join(', ')}`);
       return control.failNext(c.route as FaultRoute, Number(c.status), String(c.code), c.times === undefined ? undefined : Number(c.times));
+    case 'loseNextAnswer':
+      if (!FAULT_ROUTES.includes(c.route as FaultRoute)) throw new Error(`route must be one of ${FAULT_ROUTES.join(', ')}`);
+      return control.loseNextAnswer(c.route as FaultRoute, c.times === undefined ? undefined : Number(c.times));
     case 'failNextImport':
       return control.failNextImport(c.code === undefined ? undefined : String(c.code));
     case 'addEntries':
@@ -196,6 +210,6 @@ function runControl(control: SandboxControl, command: unknown): void {
     case 'attachOutOfBand':
       return control.attachOutOfBand(String(c.entryId));
     default:
-      throw new Error('action must be one of expireAllTokens, failNext, failNextImport, addEntries, attachOutOfBand');
+      throw new Error('action must be one of expireAllTokens, failNext, loseNextAnswer, failNextImport, addEntries, attachOutOfBand');
   }
 }

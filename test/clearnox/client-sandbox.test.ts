@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClearnoxClient } from '../../src/clearnox/client.js';
+import { ClearnoxClient, type ClearnoxClientOptions } from '../../src/clearnox/client.js';
 import { REJECTION_CODES } from '../../src/clearnox/contract.js';
 import {
   ArchiveTooLargeError,
@@ -32,9 +32,17 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function setUp(options: Partial<SandboxOptions> = {}, secret = CLIENT_SECRET) {
+/** Waits the client asked for, kept short here: the waiting itself is not what is tested. */
+let waits: number[] = [];
+const quickSleep = (ms: number) => {
+  waits.push(ms);
+  return new Promise<void>((resolve) => setTimeout(resolve, 5));
+};
+
+async function setUp(options: Partial<SandboxOptions> = {}, secret = CLIENT_SECRET, extra: Partial<ClearnoxClientOptions> = {}) {
   sb = await start({ pollRetryAfterSeconds: null, ...options });
-  client = new ClearnoxClient({ baseUrl: sb.url, clientId: CLIENT_ID, clientSecret: secret, timeoutMs: 10_000 });
+  waits = [];
+  client = new ClearnoxClient({ baseUrl: sb.url, clientId: CLIENT_ID, clientSecret: secret, timeoutMs: 10_000, sleep: quickSleep, ...extra });
   return { sb, client };
 }
 
@@ -169,16 +177,33 @@ describe('client <-> sandbox', () => {
     await expect(client.listMissingEntries({ dateFrom: '2024-13-45' })).rejects.toThrow(InvalidRequestError);
 
     const one = await archiveFile(await importZip([{ fileName: 'a.pdf', entryIds: ['ent_001'] }]));
-    // 429 is waited out and repeated (Retry-After: 1) three times, then surfaces.
-    sb.control.failNext('imports', 429, 'RATE_LIMITED', 4);
+    // 429 is waited out and repeated (Retry-After: 1) five times, then surfaces.
+    sb.control.failNext('imports', 429, 'RATE_LIMITED', 6);
     const limited = await client.uploadArchive(one, 'k-1').catch((x: unknown) => x);
     expect(limited).toBeInstanceOf(RateLimitedError);
     expect(limited).toMatchObject({ retryable: true, retryAfterMs: 1000 });
-    sb.control.failNext('entries', 503, 'UNAVAILABLE');
+    expect(waits).toEqual([1000, 1000, 1000, 1000, 1000]);
+    sb.control.failNext('entries', 503, 'UNAVAILABLE', 6);
     await expect(client.listMissingEntries()).rejects.toThrow(ServerError);
     // Nothing was imported by the refused calls; the same key goes through afterwards.
     const ok = await client.uploadArchive(one, 'k-1');
     expect((await client.waitForImport(ok.importId)).status).toBe('completed');
     expect(sb.state().entries.filter((e) => e.attached).map((e) => e.id)).toEqual(['ent_001']);
+  });
+  it('rides out a 503, a 429 and an answer lost on the way back: one import, each entry attached once', async () => {
+    const { sb, client } = await setUp({ entries: entries(3) });
+    const one = await archiveFile(await importZip([{ fileName: 'a.pdf', entryIds: ['ent_001'] }]));
+    sb.control.failNext('entries', 503, 'UNAVAILABLE');
+    expect(ids(await client.listMissingEntries())).toEqual(['ent_001', 'ent_002', 'ent_003']);
+    sb.control.failNext('imports', 429, 'RATE_LIMITED');
+    sb.control.loseNextAnswer('imports');
+    const accepted = await client.uploadArchive(one, 'k-lost');
+    expect((await client.waitForImport(accepted.importId)).status).toBe('completed');
+    const state = sb.state();
+    // The 429 imported nothing; the lost answer's import is the one the repeat was answered with.
+    expect(state.imports.map((i) => i.importId)).toEqual([accepted.importId]);
+    expect(state.requests.imports).toBe(3);
+    expect(state.entries.find((e) => e.id === 'ent_001')).toMatchObject({ attachCount: 1 });
+    expect(waits).toHaveLength(3);
   });
 });

@@ -236,7 +236,7 @@ describe('tokens', () => {
   });
 
   it('a 503 at /oauth/token is a retryable ServerError, not a credentials problem', async () => {
-    const { api, client } = setup();
+    const { api, client } = setup({ retries: 0 });
     api.failNext('token', 503, err('UNAVAILABLE'));
     await expect(client.getImport('x')).rejects.toMatchObject({ code: 'UNAVAILABLE', retryable: true, operation: 'token' });
   });
@@ -286,7 +286,7 @@ describe('uploadArchive', () => {
     expect(api.count('upload')).toBe(1);
   });
 
-  it('by default waits as told and repeats after 429, with the same Idempotency-Key, at most 3 times', async () => {
+  it('by default waits as told and repeats after 429, with the same Idempotency-Key, 5 times at most', async () => {
     const { api, client, sleeps } = setup();
     api.failNext('upload', 429, err('RATE_LIMITED'), { 'retry-after': '2' }, 2);
     expect(await client.uploadArchive(archive, 'k-429')).toMatchObject({ status: 'processing' });
@@ -294,16 +294,46 @@ describe('uploadArchive', () => {
     const keys = api.requests.filter((r) => r.operation === 'upload').map((r) => r.headers['idempotency-key']);
     expect(keys).toEqual(['k-429', 'k-429', 'k-429']);
 
-    api.failNext('upload', 429, err('RATE_LIMITED'), undefined, 4);
+    api.failNext('upload', 429, err('RATE_LIMITED'), { 'retry-after': '1' }, 6);
     await expect(client.uploadArchive(archive, 'k-429b')).rejects.toThrow(RateLimitedError);
-    expect(sleeps.slice(2)).toEqual([1000, 1000, 1000]);
+    expect(sleeps.slice(2)).toEqual([1000, 1000, 1000, 1000, 1000]);
   });
 
-  it('does not repeat 503 or 500 by default (a later policy may)', async () => {
-    const { api, client } = setup();
+  it('by default repeats 500 and 503 with growing waits, re-reading the archive, and says so in the log', async () => {
+    const warnings: string[] = [];
+    const log = { debug() {}, info() {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') };
+    const { api, client, sleeps } = setup({ log });
+    api.failNext('upload', 503, err('UNAVAILABLE'));
+    api.failNext('upload', 500, err('INTERNAL'));
+    expect(await client.uploadArchive(archive, 'k-503')).toEqual({ importId: 'imp_1', status: 'processing' });
+    const uploads = api.requests.filter((r) => r.operation === 'upload');
+    expect(uploads.map((u) => [u.headers['idempotency-key'], u.fileBytes])).toEqual([['k-503', 4096], ['k-503', 4096], ['k-503', 4096]]);
+    // 1 s then 2 s, each between half and all of it (jitter).
+    expect(sleeps[0]).toBeGreaterThanOrEqual(500);
+    expect(sleeps[0]).toBeLessThanOrEqual(1000);
+    expect(sleeps[1]).toBeGreaterThanOrEqual(1000);
+    expect(sleeps[1]).toBeLessThanOrEqual(2000);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^Clearnox answered 503 UNAVAILABLE while sending an archive of documents\..* Repeating in \d\.\d s \(1 of 5, same Idempotency-Key\)\.$/);
+  });
+
+  it('with retries: 0, surfaces a 503 at once', async () => {
+    const { api, client } = setup({ retries: 0 });
     api.failNext('upload', 503, err('UNAVAILABLE'));
     await expect(client.uploadArchive(archive, 'k-503')).rejects.toThrow(ServerError);
     expect(api.count('upload')).toBe(1);
+  });
+
+  it('stops waiting to repeat as soon as the run is stopped', async () => {
+    const api = new FakeApi();
+    const client = new ClearnoxClient({ baseUrl: 'https://h/', clientId: api.clientId, clientSecret: api.clientSecret, transport: api, requestsPerSecond: Infinity });
+    api.failNext('entries', 503, err('UNAVAILABLE'), { 'retry-after': '60' });
+    const stop = new AbortController();
+    const started = Date.now();
+    const listing = client.listMissingEntries({}, { signal: stop.signal }).catch((e: unknown) => e);
+    setTimeout(() => stop.abort(new Error('stopped by the operator')), 50);
+    expect(await listing).toMatchObject({ message: 'stopped by the operator' });
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('accepts the existing import that an idempotent replay may answer with 200', async () => {

@@ -127,11 +127,14 @@ describe('clearnox-sync CLI', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const fx = await buildFixture([], { baseUrl: `http://127.0.0.1:${port}` });
+    // One repeat (clearnox.retries), told in the log, before giving up.
+    const fx = await buildFixture([], { baseUrl: `http://127.0.0.1:${port}`, clearnox: '  retries: 1\n' });
     try {
       const r = await cli(['run', '--config', fx.mappingPath], env());
       expect(r.code).toBe(3);
       expect(r.stdout + r.stderr).toContain(`127.0.0.1:${port}`);
+      expect(r.stdout + r.stderr).toMatch(/Repeating in \d+\.\d s \(1 of 1\)/);
+      expect(r.stdout + r.stderr).toMatch(/\(1 repeat over \d+ s did not help\.\)/);
     } finally {
       await rm(fx.dir, { recursive: true, force: true });
     }

@@ -21,7 +21,7 @@ export interface Fixture {
 
 export const FIXTURE_SECRET = 'fixture-secret-Zq81xv';
 
-export async function buildFixture(rows: FixtureRow[], opts: { baseUrl: string; clientId?: string; extraYaml?: string; upload?: string }): Promise<Fixture> {
+export async function buildFixture(rows: FixtureRow[], opts: { baseUrl: string; clientId?: string; extraYaml?: string; upload?: string; clearnox?: string }): Promise<Fixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-fixture-'));
   const root = path.join(dir, 'pdfs');
   await mkdir(root, { recursive: true });
@@ -46,7 +46,7 @@ clearnox:
   clientId: ${opts.clientId ?? 'sandbox-client'}
   clientSecret: \${env:CNX_TEST_SECRET}
   pageSize: 7
-source:
+${opts.clearnox ?? ''}source:
   type: sqlite
   path: erp.sqlite
   query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE UPPER(REPLACE(number, ' ', '')) IN (:normalizedNumbers)

@@ -61,7 +61,9 @@ async function setUp(entries = ENTRIES, upload?: string) {
     { baseUrl: sandbox.url, ...(upload ? { upload } : {}) },
   );
   const loaded = await loadMapping(fixture.mappingPath, adapters);
-  const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
+  // Waits before a repeat are cut short: the waiting is the client's tests' business.
+  const sleep = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+  const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger, sleep });
   return { loaded, api, sandbox, fixture };
 }
 
@@ -154,8 +156,8 @@ describe('run against SQLite + folder + sandbox', () => {
     const failedIds = first.entries.filter((e) => e.reasonCode === 'import_failed').map((e) => e.entryId);
     expect(failedIds.length).toBeGreaterThan(0);
 
-    sandbox!.control.failNext('imports', 503, 'UNAVAILABLE', 1);
-    // Nothing left but the failed archive's entries: the 503 hits them, and the run stops.
+    sandbox!.control.failNext('imports', 503, 'UNAVAILABLE', 6);
+    // Nothing left but the failed archive's entries: 503 past every repeat hits them, and the run stops.
     const second = await runSync({ loaded, adapters, api, log: silentLogger });
     expect(second.status).toBe('aborted');
     expect(exitCodeFor(second)).toBe(3);
@@ -166,6 +168,22 @@ describe('run against SQLite + folder + sandbox', () => {
     const state = sandbox!.state();
     expect(state.entries.filter((e) => e.attached).map((e) => e.id).sort()).toEqual([...attachable].sort());
     expect(state.entries.every((e) => e.attachCount <= 1)).toBe(true);
+  });
+
+  it('rides out a 503 and answers lost on the way back: everything attached once, in one run', async () => {
+    const { loaded, api } = await setUp();
+    sandbox!.control.failNext('entries', 503, 'UNAVAILABLE');
+    sandbox!.control.loseNextAnswer('imports');
+    sandbox!.control.loseNextAnswer('poll');
+    const report = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(report.status).toBe('completed_with_failures'); // the ERP's own problems, not the API's
+    expect(report.abort).toBeUndefined();
+    expect(report.entries.filter((e) => e.outcome === 'error')).toEqual([]);
+    expect(report.counts.entriesAttached).toBe(attachable.length);
+    const state = sandbox!.state();
+    expect(state.entries.filter((e) => e.attached).map((e) => e.id).sort()).toEqual([...attachable].sort());
+    expect(state.entries.every((e) => e.attachCount <= 1)).toBe(true);
+    expect(state.imports).toHaveLength(report.archives.length);
   });
 
   it('aborts with the right kind when Clearnox is unreachable or refuses the credentials', async () => {
@@ -179,7 +197,7 @@ describe('run against SQLite + folder + sandbox', () => {
     const url = sandbox!.url;
     await sandbox!.close();
     sandbox = undefined;
-    const down = new ClearnoxClient({ baseUrl: url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
+    const down = new ClearnoxClient({ baseUrl: url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger, retries: 1 });
     const r2 = await runSync({ loaded, adapters, api: down, log: silentLogger });
     expect(r2.abort?.kind).toBe('unreachable');
     expect(r2.entries).toEqual([]);

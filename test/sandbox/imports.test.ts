@@ -219,6 +219,24 @@ describe('POST /api/v1/documents/imports and polling', () => {
     expect(() => sb.control.failNextImport('NOT_A_CODE')).toThrow();
   });
 
+  it('on loseNextAnswer, imports and then cuts the connection; the same key then answers with that import', async () => {
+    const archive = await importZip([{ fileName: 'a.pdf', entryIds: ['ent_001'] }]);
+    sb.control.loseNextAnswer('imports');
+    const cut = await upload(sb.url, token, archive, { key: 'lost-1' }).catch((e: unknown) => e);
+    expect(cut).toBeInstanceOf(TypeError); // fetch failed: the socket closed with no answer
+    expect(sb.state().imports).toHaveLength(1);
+    const again = await upload(sb.url, token, archive, { key: 'lost-1' });
+    expect(again.status).toBe(202);
+    expect(again.body.importId).toBe(sb.state().imports[0]!.importId);
+    expect((await waitForImport(sb.url, token, again.body.importId)).body.status).toBe('completed');
+    expect(sb.state().entries.find((e) => e.id === 'ent_001')!.attachCount).toBe(1);
+
+    sb.control.loseNextAnswer('entries', 2);
+    for (let i = 0; i < 2; i++) await expect(get(sb.url, token, '/api/v1/entries/without-document')).rejects.toThrow(TypeError);
+    expect((await get(sb.url, token, '/api/v1/entries/without-document')).status).toBe(200);
+    expect(() => sb.control.loseNextAnswer('nowhere' as never)).toThrow(/unknown sandbox route/);
+  });
+
   it('fails an import whose document data is corrupt with INVALID_ARCHIVE', async () => {
     const docs = [{ fileName: 'a.pdf', entryIds: ['ent_001'] }, { fileName: 'b.pdf', entryIds: ['ent_002'] }];
     const archive = rawZip([
