@@ -90,6 +90,13 @@ export const UploadSectionSchema = z
     maxDocumentMiB: z.number().positive().max(LIMITS.documentBytes / (1024 * 1024)).default(20).describe('Largest PDF sent, in MiB (API limit: 20).'),
     dryRun: z.boolean().default(false).describe('Find and check the documents, send nothing.'),
     workDir: z.string().min(1).optional().describe('Folder for the temporary archives, created when missing (default: the system temporary folder). At most two archives are there at a time.'),
+    stateDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Folder where a run leaves what the next run of this mapping file needs: a lock against two runs at once, and the imports it did not see finish (default: clearnox-sync-state beside the mapping file). The task\'s account must be able to write to it.',
+      ),
     pollTimeoutSeconds: z.number().positive().default(600).describe('How long to wait for Clearnox to process one archive.'),
   })
   .strict();

@@ -11,6 +11,7 @@ import {
   UnauthorizedError,
 } from '../clearnox/errors.js';
 import { SourceShapeError } from './lookup.js';
+import { RunBusyError } from './run-state.js';
 import type { AbortKind } from './report.js';
 
 /** The operator stopped the run (Ctrl+C, or the service manager's SIGTERM). */
@@ -23,6 +24,7 @@ export class InterruptedError extends Error {
 
 export function abortKind(e: unknown): AbortKind {
   if (e instanceof InterruptedError) return 'interrupted';
+  if (e instanceof RunBusyError) return 'busy';
   if (e instanceof AdapterConfigError || e instanceof SourceShapeError) return 'config';
   if (e instanceof CredentialsRejectedError) return 'credentials';
   if (e instanceof NetworkError) return 'unreachable';

@@ -25,6 +25,7 @@ export type ReasonCode =
   | 'not_a_pdf'
   | 'rejected_by_clearnox'
   | 'import_failed'
+  | 'import_pending'
   | 'not_sent'
   | 'attached'
   | 'checked';

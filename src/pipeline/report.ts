@@ -8,7 +8,7 @@ import type { EntryResult } from './outcomes.js';
 
 export type RunStatus = 'completed' | 'completed_with_failures' | 'aborted';
 
-export type AbortKind = 'config' | 'credentials' | 'unreachable' | 'refused' | 'interrupted' | 'internal';
+export type AbortKind = 'config' | 'credentials' | 'unreachable' | 'refused' | 'interrupted' | 'busy' | 'internal';
 
 export interface ArchiveReport {
   index: number;

@@ -21,6 +21,8 @@ import type { EntryResult, Outcome, ReasonCode } from './outcomes.js';
 import { packArchive, type PackItem } from './pack.js';
 import { planArchives } from './plan-archives.js';
 import { countResults, newRunId, type ArchiveReport, type RunReport } from './report.js';
+import { RunState, type PendingImport } from './run-state.js';
+import { settleEarlierImports } from './earlier-imports.js';
 
 export interface RunOptions {
   loaded: LoadedMapping;
@@ -69,6 +71,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   let abort: RunReport['abort'];
   let store: DocumentStore | undefined;
   let workDir: string | undefined;
+  let state: RunState | undefined;
   const ctx: AdapterContext = { baseDir: loaded.baseDir, log, source: mapping.source };
 
   const settle = (entry: Entry, outcome: Outcome, reasonCode: ReasonCode, reason: string, extra: Partial<EntryResult> = {}) => {
@@ -95,6 +98,16 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   try {
     const { clearnox } = mapping;
     log.info({ runId, dryRun, mappingFile: loaded.file }, `Run ${runId}${dryRun ? ' (dry run: nothing will be sent)' : ''}`);
+    // A dry run sends nothing: it neither needs the lock nor changes what the next run finds.
+    let held = new Map<string, PendingImport>();
+    if (!dryRun) {
+      const dir = mapping.upload.stateDir ? path.resolve(loaded.baseDir, mapping.upload.stateDir) : path.join(path.dirname(loaded.file), 'clearnox-sync-state');
+      state = await stage('taking the lock of this mapping file', () => RunState.open(dir, loaded.file, log));
+      const known = state;
+      held = await stage('waiting for the imports of earlier runs', () =>
+        settleEarlierImports(known, opts.api, mapping.upload.pollTimeoutSeconds * 1000, log, opts.signal),
+      );
+    }
     entries = await stage('listing the missing entries in Clearnox', () =>
       opts.api.listMissingEntries(
         { companyCode: clearnox.companyCode, dateFrom: clearnox.dateFrom, dateTo: clearnox.dateTo },
@@ -106,14 +119,26 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       ),
     );
     log.info({ entries: entries.length }, `${entries.length} ${entries.length === 1 ? 'entry has' : 'entries have'} no document in Clearnox.`);
-    if (entries.length === 0) return finish();
+    const toLookUp = entries.filter((entry) => {
+      const earlier = held.get(entry.id);
+      if (!earlier) return true;
+      settle(
+        entry,
+        'error',
+        'import_pending',
+        `sent on ${earlier.sentAt} in import ${earlier.importId}, which Clearnox is still processing: not sent again; the next run sees how it ended`,
+        { importId: earlier.importId },
+      );
+      return false;
+    });
+    if (toLookUp.length === 0) return finish();
     checkpoint('looking the documents up in the accounting database');
 
     const normalise = makeNormaliser(mapping.match);
     const { groups, found, unmapped } = await lookupByCompany({
       section: mapping.source,
       adapter: opts.adapters.databases.find((a) => a.type === mapping.source.type)!,
-      entries,
+      entries: toLookUp,
       normalise,
       ctx,
       stage,
@@ -247,6 +272,9 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
           log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
           const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey, opts.signal);
           report.importId = accepted.importId;
+          await noteForNextRun(() =>
+            state!.accepted({ importId: accepted.importId, idempotencyKey, runId, sentAt: new Date().toISOString(), entryIds: packed.included.flatMap((i) => i.entryIds) }),
+          );
           const result = await opts.api.waitForImport(accepted.importId, {
             timeoutMs: mapping.upload.pollTimeoutSeconds * 1000,
             ...(opts.signal ? { signal: opts.signal } : {}),
@@ -254,6 +282,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
           report.status = result.status === 'completed' ? 'completed' : 'failed';
           if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
           recordImport(result, packed.included, byKey);
+          await noteForNextRun(() => state!.settled(accepted.importId));
           const docs = result.documents ?? [];
           const rejected = docs.filter((d) => d.status === 'rejected').length;
           log.info(
@@ -267,7 +296,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
           report.message = messageOf(e);
           // Once accepted, Clearnox finishes the import even if this run stops waiting for it.
           const reason = report.importId
-            ? `${messageOf(e)} while Clearnox was processing import ${report.importId}; the next run finds these attached, or sends them again`
+            ? `${messageOf(e)} while Clearnox was processing import ${report.importId}; the next run waits for that import before sending anything again`
             : `sending failed, the next run will send it again: ${messageOf(e)}`;
           for (const item of packed.included) {
             settleGroup(byKey.get(item.key)!, 'error', 'not_sent', reason, {
@@ -300,6 +329,13 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   } finally {
     await store?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the document store failed'));
     if (workDir) await rm(workDir, { recursive: true, force: true });
+    await state?.close();
+  }
+
+  // The state file spares the next run from sending documents again; failing to write it
+  // costs no more than that, so it does not stop this run.
+  async function noteForNextRun(write: () => Promise<void>): Promise<void> {
+    await write().catch((e: unknown) => log.warn({ err: messageOf(e) }, `Could not write the state for the next run: ${messageOf(e)}`));
   }
 
   function settleDocumentFailure(group: DocumentGroup, docPath: string, e: unknown): void {

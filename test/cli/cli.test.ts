@@ -221,6 +221,31 @@ describe('clearnox-sync CLI', () => {
     }
   });
 
+  it('after a run killed while Clearnox processed its import, the next run waits for that import and sends nothing again', async () => {
+    const sb = await startSandbox({ entries: [entry('ent_1', 'FA-1')], processingDelayMs: 1500, pollRetryAfterSeconds: null });
+    const fx = await buildFixture([{ number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') }], { baseUrl: sb.url });
+    const child = spawn(process.execPath, [CLI, 'run', '--config', fx.mappingPath], { env: { ...process.env, ...env() }, stdio: 'ignore' });
+    try {
+      await expect.poll(() => sb.state().imports.length, { timeout: 10_000, interval: 20 }).toBe(1);
+      // As a reboot or Task Scheduler's "stop the task" would: no chance to clean up.
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+      expect(sb.state().imports[0]!.status).toBe('processing');
+
+      const next = await cli(['run', '--config', fx.mappingPath], env());
+      expect(next.code).toBe(0);
+      expect(next.stderr).toMatch(/Import imp_\w+, sent on .* by a run that did not see it finish, completed: 1 attached, 0 rejected\./);
+      const state = sb.state();
+      expect(state.imports).toHaveLength(1);
+      expect(state.entries[0]).toMatchObject({ id: 'ent_1', attachCount: 1 });
+    } finally {
+      child.kill('SIGKILL');
+      await sb.close();
+      await rm(fx.dir, { recursive: true, force: true });
+    }
+  });
+
   it('creates a missing upload.workDir, and exits 2 naming it when it cannot be created', async () => {
     const sb = await startSandbox({ entries: [entry('ent_1', 'FA-1')], processingDelayMs: 5, pollRetryAfterSeconds: null });
     const good = await buildFixture([{ number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') }], { baseUrl: sb.url, upload: '  workDir: work/archives\n' });

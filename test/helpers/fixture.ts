@@ -21,7 +21,7 @@ export interface Fixture {
 
 export const FIXTURE_SECRET = 'fixture-secret-Zq81xv';
 
-export async function buildFixture(rows: FixtureRow[], opts: { baseUrl: string; clientId?: string; extraYaml?: string; upload?: string; clearnox?: string }): Promise<Fixture> {
+export async function buildFixture(rows: FixtureRow[], opts: { baseUrl: string; clientId?: string; extraYaml?: string; upload?: string; clearnox?: string; pollTimeoutSeconds?: number }): Promise<Fixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-fixture-'));
   const root = path.join(dir, 'pdfs');
   await mkdir(root, { recursive: true });
@@ -56,7 +56,7 @@ documents:
   root: pdfs
 upload:
   maxDocumentsPerArchive: 4
-  pollTimeoutSeconds: 30
+  pollTimeoutSeconds: ${opts.pollTimeoutSeconds ?? 30}
 ${opts.upload ?? ''}${opts.extraYaml ?? ''}`,
   );
   process.env.CNX_TEST_SECRET = FIXTURE_SECRET;

@@ -11,6 +11,7 @@ import { loadMapping } from '../../src/mapping/load.js';
 import type { ClearnoxApi } from '../../src/pipeline/api.js';
 import { writeReport } from '../../src/pipeline/report.js';
 import { runSync } from '../../src/pipeline/run.js';
+import { RunState } from '../../src/pipeline/run-state.js';
 import { exitCodeFor } from '../../src/cli/commands/run.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
 import { entry } from '../helpers/entries.js';
@@ -42,8 +43,8 @@ const ENTRIES: Entry[] = [
   ...Array.from({ length: 10 }, (_, i) => entry(`ent_2${i}`, `FA-10${i}`)),
 ];
 
-async function setUp(entries = ENTRIES, upload?: string) {
-  sandbox = await startSandbox({ entries, processingDelayMs: 10, pollRetryAfterSeconds: null });
+async function setUp(entries = ENTRIES, upload?: string, more: { processingDelayMs?: number; pollTimeoutSeconds?: number } = {}) {
+  sandbox = await startSandbox({ entries, processingDelayMs: more.processingDelayMs ?? 10, pollRetryAfterSeconds: null });
   fixture = await buildFixture(
     [
       { number: 'FA-1', pdf: '2024\\01\\FA-1.pdf', content: pdf('FA-1') },
@@ -58,7 +59,7 @@ async function setUp(entries = ENTRIES, upload?: string) {
       { number: 'FA-NOPATH', pdf: null },
       ...Array.from({ length: 10 }, (_, i) => ({ number: `FA-10${i}`, pdf: `bulk/FA-10${i}.pdf`, content: pdf(`FA-10${i}`) })),
     ],
-    { baseUrl: sandbox.url, ...(upload ? { upload } : {}) },
+    { baseUrl: sandbox.url, ...(upload ? { upload } : {}), ...(more.pollTimeoutSeconds ? { pollTimeoutSeconds: more.pollTimeoutSeconds } : {}) },
   );
   const loaded = await loadMapping(fixture.mappingPath, adapters);
   // Waits before a repeat are cut short: the waiting is the client's tests' business.
@@ -184,6 +185,49 @@ describe('run against SQLite + folder + sandbox', () => {
     expect(state.entries.filter((e) => e.attached).map((e) => e.id).sort()).toEqual([...attachable].sort());
     expect(state.entries.every((e) => e.attachCount <= 1)).toBe(true);
     expect(state.imports).toHaveLength(report.archives.length);
+  });
+
+  it('does not send again what an earlier run saw accepted but not finished; waits for it instead', async () => {
+    // One archive whose processing outlasts the run's patience (pollTimeoutSeconds: 1).
+    const { loaded, api } = await setUp(ENTRIES.slice(0, 4), undefined, { processingDelayMs: 2500, pollTimeoutSeconds: 1 });
+    const first = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(first.archives).toHaveLength(1);
+    const importId = first.archives[0]!.importId!;
+    expect(first.entries.filter((e) => e.importId === importId).map((e) => e.outcome)).toEqual(['error', 'error', 'error', 'error']);
+
+    // Still processing when the next run starts: its entries are held back, nothing is sent.
+    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(second.archives).toEqual([]);
+    expect(second.entries.map((e) => [e.entryId, e.reasonCode, e.importId])).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04'].map((id) => [id, 'import_pending', importId]));
+    expect(sandbox!.state().imports).toHaveLength(1);
+
+    // Once it has completed, the next run sees its entries attached and has nothing to send.
+    await expect.poll(() => sandbox!.state().imports[0]!.status, { timeout: 5000 }).toBe('completed');
+    const third = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(third.entries).toEqual([]);
+    expect(third.status).toBe('completed');
+    const state = sandbox!.state();
+    expect(state.imports).toHaveLength(1);
+    expect(state.entries.filter((e) => e.attachCount === 1).map((e) => e.id)).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04']);
+    expect(JSON.parse(await readFile(path.join(fixture!.dir, 'clearnox-sync-state', 'mapping.yaml.imports.json'), 'utf8')).pending).toEqual([]);
+  });
+
+  it('lets one run of a mapping file in at a time; a dry run is never held back', async () => {
+    const { loaded, api, fixture: f } = await setUp();
+    const other = await RunState.open(path.join(f.dir, 'clearnox-sync-state'), loaded.file, silentLogger);
+    try {
+      const busy = await runSync({ loaded, adapters, api, log: silentLogger });
+      expect(busy.abort).toMatchObject({ kind: 'busy', stage: 'taking the lock of this mapping file' });
+      expect(busy.abort!.message).toMatch(/another run with this mapping file is in progress/);
+      expect(exitCodeFor(busy)).toBe(3);
+      expect(sandbox!.state().requests.tokens).toBe(0);
+      const dry = await runSync({ loaded, adapters, api, log: silentLogger, dryRun: true });
+      expect(dry.abort).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+    const after = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(after.counts.entriesAttached).toBe(attachable.length);
   });
 
   it('aborts with the right kind when Clearnox is unreachable or refuses the credentials', async () => {

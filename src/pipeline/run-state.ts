@@ -1,0 +1,164 @@
+// What a run leaves for the next one of the same mapping file, in upload.stateDir: a lock, so
+// that a run started by hand while the scheduled one works does not send the same entries, and
+// the imports Clearnox accepted but this run did not see finish (killed, rebooted, gave up
+// waiting), so that the next run waits for them instead of sending those documents again.
+import fs from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { z } from 'zod';
+import { AdapterConfigError } from '../../adapters/types.js';
+import type { Logger } from '../log.js';
+
+/** Another run of the same mapping file holds the lock. */
+export class RunBusyError extends Error {}
+
+const PendingImportSchema = z.object({
+  importId: z.string(),
+  idempotencyKey: z.string(),
+  runId: z.string(),
+  sentAt: z.string(),
+  entryIds: z.array(z.string()),
+});
+export type PendingImport = z.infer<typeof PendingImportSchema>;
+const JournalSchema = z.object({ version: z.literal(1), pending: z.array(PendingImportSchema) });
+
+// A live run refreshes its lock every 10 s; one not refreshed for a minute belongs to a process
+// that is gone (killed, machine restarted), and is taken over.
+const STALE_MS = 60_000;
+const REFRESH_MS = 10_000;
+
+export class RunState {
+  private constructor(
+    private readonly file: string,
+    private pendingImports: PendingImport[],
+    private readonly release: () => Promise<void>,
+  ) {}
+
+  /**
+   * Takes the lock of `mappingFile` in `dir` (created when missing) and reads what earlier runs
+   * left. Throws RunBusyError when another run holds the lock.
+   */
+  static async open(dir: string, mappingFile: string, log: Logger): Promise<RunState> {
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw new AdapterConfigError(
+        `upload.stateDir: cannot create the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Give the task's account write access to it, or set upload.stateDir to a folder it may write.`,
+      );
+    }
+    const name = path.basename(mappingFile);
+    const file = path.join(dir, `${name}.imports.json`);
+    const lockPath = path.join(dir, `${name}.lock`);
+    const take = () =>
+      lockfile.lock(file, {
+        lockfilePath: lockPath,
+        realpath: false,
+        fs: lockFs,
+        stale: STALE_MS,
+        update: REFRESH_MS,
+        // A refresh missed (a suspended machine) must not kill a run in the middle of an upload.
+        onCompromised: (e) => log.warn({ err: e.message }, `The lock of this run may have been taken over: ${e.message}`),
+      });
+    let release: () => Promise<void>;
+    try {
+      try {
+        release = await take();
+      } catch (e) {
+        // A run killed on this machine a moment ago left a fresh lock: its process is gone.
+        if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || !(await ownerIsGone(lockPath))) throw e;
+        log.warn({ lock: lockPath }, 'The previous run of this mapping file stopped without releasing its lock; taking it over.');
+        await rm(lockPath, { recursive: true, force: true });
+        release = await take();
+      }
+      await writeFile(path.join(lockPath, OWNER_FILE), JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
+        const owner = await readOwner(lockPath);
+        throw new RunBusyError(
+          `another run with this mapping file is in progress${owner ? ` (process ${owner.pid} on ${owner.host}, since ${owner.since})` : ''}; this run did nothing. ` +
+            `If no other run is going on, its lock (${lockPath}) frees itself within a minute of its process stopping.`,
+        );
+      }
+      throw new AdapterConfigError(`upload.stateDir: cannot lock ${file} (${(e as Error).message}).`);
+    }
+    return new RunState(file, await readJournal(file, log), release);
+  }
+
+  /** Imports accepted by earlier runs whose end no run has seen. */
+  get pending(): readonly PendingImport[] {
+    return this.pendingImports;
+  }
+
+  /** Written before the run waits for the import: a run killed meanwhile leaves it here. */
+  async accepted(p: PendingImport): Promise<void> {
+    this.pendingImports = [...this.pendingImports.filter((x) => x.importId !== p.importId), p];
+    await this.save();
+  }
+
+  /** The import's end was seen (completed, failed, or unknown to Clearnox). */
+  async settled(importId: string): Promise<void> {
+    if (!this.pendingImports.some((p) => p.importId === importId)) return;
+    this.pendingImports = this.pendingImports.filter((p) => p.importId !== importId);
+    await this.save();
+  }
+
+  async close(): Promise<void> {
+    await this.release().catch(() => undefined);
+  }
+
+  // Written aside and renamed over: a process killed while writing leaves the old file whole.
+  private async save(): Promise<void> {
+    const aside = `${this.file}.${process.pid}.tmp`;
+    await writeFile(aside, JSON.stringify({ version: 1, pending: this.pendingImports }, null, 2));
+    await rename(aside, this.file);
+  }
+}
+
+// The lock is a folder; who holds it is written inside, so it must be removed with its content.
+const lockFs = {
+  ...fs,
+  rmdir: (p: string, done: (err: NodeJS.ErrnoException | null) => void) => fs.rm(p, { recursive: true, force: true }, done),
+  rmdirSync: (p: string) => fs.rmSync(p, { recursive: true, force: true }),
+};
+
+const OWNER_FILE = 'owner.json';
+const OwnerSchema = z.object({ pid: z.number(), host: z.string(), since: z.string() });
+
+async function readOwner(lockPath: string): Promise<z.infer<typeof OwnerSchema> | null> {
+  try {
+    return OwnerSchema.parse(JSON.parse(await readFile(path.join(lockPath, OWNER_FILE), 'utf8')));
+  } catch {
+    return null;
+  }
+}
+
+/** Only a process of this machine can be known gone; another machine's lock waits to go stale. */
+async function ownerIsGone(lockPath: string): Promise<boolean> {
+  const owner = await readOwner(lockPath);
+  if (!owner || owner.host !== os.hostname() || owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function readJournal(file: string, log: Logger): Promise<PendingImport[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new AdapterConfigError(`upload.stateDir: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+  }
+  try {
+    return JournalSchema.parse(JSON.parse(text)).pending;
+  } catch {
+    // Losing it costs at most documents sent again, which Clearnox refuses without harm.
+    log.warn({ file }, `${file} is not a state file this program wrote; it is ignored and will be replaced.`);
+    return [];
+  }
+}

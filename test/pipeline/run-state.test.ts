@@ -1,0 +1,99 @@
+// The lock between two runs of one mapping file, and the imports a run leaves for the next.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AdapterConfigError } from '../../adapters/types.js';
+import { silentLogger } from '../../src/log.js';
+import { RunBusyError, RunState, type PendingImport } from '../../src/pipeline/run-state.js';
+
+let dir: string;
+let opened: RunState[] = [];
+const mapping = () => path.join(dir, 'acme.yaml');
+const stateDir = () => path.join(dir, 'state');
+const open = async () => {
+  const s = await RunState.open(stateDir(), mapping(), silentLogger);
+  opened.push(s);
+  return s;
+};
+const pending = (importId: string, entryIds: string[]): PendingImport => ({ importId, idempotencyKey: `k-${importId}`, runId: 'r1', sentAt: '2026-11-25T02:30:00.000Z', entryIds });
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-state-'));
+  opened = [];
+});
+afterEach(async () => {
+  for (const s of opened) await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('RunState', () => {
+  it('lets one run of a mapping file in at a time, naming the one in progress', async () => {
+    const first = await open();
+    const second = await open().catch((e: unknown) => e);
+    expect(second).toBeInstanceOf(RunBusyError);
+    expect((second as Error).message).toMatch(new RegExp(`another run with this mapping file is in progress \\(process ${process.pid} on .*, since .*\\); this run did nothing`));
+    await first.close();
+    await expect(open()).resolves.toBeInstanceOf(RunState);
+  });
+
+  it('keeps other mapping files apart', async () => {
+    await open();
+    const other = await RunState.open(stateDir(), path.join(dir, 'globex.yaml'), silentLogger);
+    opened.push(other);
+    expect(other).toBeInstanceOf(RunState);
+  });
+
+  it('takes over a lock whose process is gone, at once on this machine and after a minute from elsewhere', async () => {
+    const lock = path.join(stateDir(), 'acme.yaml.lock');
+    // A process that ran here and exited: its pid is free.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    await mkdir(lock, { recursive: true });
+    await writeFile(path.join(lock, 'owner.json'), JSON.stringify({ pid: Number(dead), host: os.hostname(), since: '2026-11-25T02:30:00.000Z' }));
+    const taken = await open();
+    await taken.close();
+
+    // Another machine's lock, still fresh: busy; the same lock a minute old: taken over.
+    await mkdir(lock, { recursive: true });
+    await writeFile(path.join(lock, 'owner.json'), JSON.stringify({ pid: 4242, host: 'OTHER-SERVER', since: '2026-11-25T02:30:00.000Z' }));
+    await expect(open()).rejects.toThrow(/process 4242 on OTHER-SERVER/);
+    const old = new Date(Date.now() - 2 * 60_000);
+    await utimes(lock, old, old);
+    await expect(open()).resolves.toBeInstanceOf(RunState);
+  });
+
+  it('remembers accepted imports until they are settled, across runs', async () => {
+    const first = await open();
+    expect(first.pending).toEqual([]);
+    await first.accepted(pending('imp_1', ['ent_1', 'ent_2']));
+    await first.accepted(pending('imp_2', ['ent_3']));
+    await first.settled('imp_1');
+    await first.close();
+
+    const second = await open();
+    expect(second.pending).toEqual([pending('imp_2', ['ent_3'])]);
+    await second.settled('imp_2');
+    await second.close();
+    expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8'))).toEqual({ version: 1, pending: [] });
+  });
+
+  it('ignores a state file it did not write, with a warning, and replaces it', async () => {
+    await mkdir(stateDir(), { recursive: true });
+    await writeFile(path.join(stateDir(), 'acme.yaml.imports.json'), '{"something": "else"');
+    const warnings: string[] = [];
+    const s = await RunState.open(stateDir(), mapping(), { ...silentLogger, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') });
+    opened.push(s);
+    expect(s.pending).toEqual([]);
+    expect(warnings.join()).toMatch(/acme\.yaml\.imports\.json is not a state file this program wrote/);
+    await s.accepted(pending('imp_3', ['ent_9']));
+    expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8')).pending).toHaveLength(1);
+  });
+
+  it('says which key to change when the folder cannot be made', async () => {
+    await writeFile(path.join(dir, 'a-file'), '');
+    const e = await RunState.open(path.join(dir, 'a-file', 'state'), mapping(), silentLogger).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect((e as Error).message).toMatch(/^upload\.stateDir: cannot create the folder .*a-file.state \(ENOTDIR\)/);
+  });
+});
