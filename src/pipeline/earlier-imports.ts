@@ -6,13 +6,17 @@ import type { Logger } from '../log.js';
 import type { ClearnoxApi } from './api.js';
 import type { PendingImport, RunState } from './run-state.js';
 
+/** The contract keeps an Idempotency-Key for 24 hours; past that, waiting is no longer the safe side. */
+const GIVE_UP_AFTER_MS = 24 * 3600_000;
+
 /** Entries of imports still processing, by entry id. */
 export async function settleEarlierImports(
-  state: RunState,
-  api: ClearnoxApi,
+  state: Pick<RunState, 'pending' | 'settled'>,
+  api: Pick<ClearnoxApi, 'waitForImport'>,
   timeoutMs: number,
   log: Logger,
   signal?: AbortSignal,
+  now: () => number = Date.now,
 ): Promise<Map<string, PendingImport>> {
   const held = new Map<string, PendingImport>();
   for (const earlier of state.pending) {
@@ -28,7 +32,11 @@ export async function settleEarlierImports(
       }
       await state.settled(earlier.importId);
     } catch (e) {
-      if (e instanceof ImportTimeoutError) {
+      if (e instanceof ImportTimeoutError && now() - Date.parse(earlier.sentAt) > GIVE_UP_AFTER_MS) {
+        // An import stuck for a day would hold its entries back forever: they go again.
+        log.warn({ importId: earlier.importId }, `${which} is still processing a day later: its entries are sent again.`);
+        await state.settled(earlier.importId);
+      } else if (e instanceof ImportTimeoutError) {
         for (const id of earlier.entryIds) held.set(id, earlier);
         log.warn({ importId: earlier.importId, entries: earlier.entryIds.length }, `${which} is still processing: its ${earlier.entryIds.length} entries are left for the next run.`);
       } else if (e instanceof NotFoundError) {

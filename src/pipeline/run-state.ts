@@ -72,7 +72,6 @@ export class RunState {
         await rm(lockPath, { recursive: true, force: true });
         release = await take();
       }
-      await writeFile(path.join(lockPath, OWNER_FILE), JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
         const owner = await readOwner(lockPath);
@@ -83,7 +82,14 @@ export class RunState {
       }
       throw new AdapterConfigError(`upload.stateDir: cannot lock ${file} (${(e as Error).message}).`);
     }
-    return new RunState(file, await readJournal(file, log), release);
+    // Held from here: released on any failure, or its refresh timer would keep the process alive.
+    try {
+      await writeFile(path.join(lockPath, OWNER_FILE), JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
+      return new RunState(file, await readJournal(file, log), release);
+    } catch (e) {
+      await release().catch(() => undefined);
+      throw e instanceof AdapterConfigError ? e : new AdapterConfigError(`upload.stateDir: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    }
   }
 
   /** Imports accepted by earlier runs whose end no run has seen. */

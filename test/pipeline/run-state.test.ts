@@ -90,6 +90,15 @@ describe('RunState', () => {
     expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8')).pending).toHaveLength(1);
   });
 
+  it('lets go of the lock when it cannot read the state file', async () => {
+    await mkdir(path.join(stateDir(), 'acme.yaml.imports.json'), { recursive: true });
+    for (let i = 0; i < 2; i++) {
+      const e = await open().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(AdapterConfigError);
+      expect((e as Error).message).toMatch(/^upload\.stateDir: cannot read .*acme\.yaml\.imports\.json \(EISDIR\)/);
+    }
+  });
+
   it('says which key to change when the folder cannot be made', async () => {
     await writeFile(path.join(dir, 'a-file'), '');
     const e = await RunState.open(path.join(dir, 'a-file', 'state'), mapping(), silentLogger).catch((x: unknown) => x);
