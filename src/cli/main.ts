@@ -10,7 +10,7 @@ import { sandboxCommand } from './commands/sandbox.js';
 import { EXIT } from './exit-codes.js';
 import { exitCodeForError } from './errors.js';
 
-const EPILOG = `Exit codes: ${EXIT.OK} completed · ${EXIT.INTERNAL} internal error · ${EXIT.USAGE} command line or mapping file wrong · ${EXIT.ABORTED} run aborted (Clearnox, database or documents unreachable, credentials refused) · ${EXIT.UNDELIVERED} completed, some documents not delivered (see the report).`;
+const EPILOG = `Exit codes: ${EXIT.OK} completed · ${EXIT.INTERNAL} internal error · ${EXIT.USAGE} command line or mapping file wrong · ${EXIT.ABORTED} run aborted (Clearnox, database or documents unreachable, credentials refused, another run of the same mapping file in progress) · ${EXIT.UNDELIVERED} completed, some documents not delivered (see the report).`;
 
 async function main(): Promise<void> {
   try {
