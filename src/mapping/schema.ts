@@ -95,7 +95,7 @@ export const UploadSectionSchema = z
       .min(1)
       .optional()
       .describe(
-        'Folder where a run leaves what the next run of this mapping file needs: a lock against two runs at once, and the imports it did not see finish (default: clearnox-sync-state beside the mapping file). The task\'s account must be able to write to it.',
+        'Folder where a run leaves what the next run of this mapping file needs: a lock against two runs at once, and what it sent without seeing the end of it, to be finished rather than sent twice (default: clearnox-sync-state beside the mapping file). The task\'s account must be able to write to it.',
       ),
     pollTimeoutSeconds: z.number().positive().default(600).describe('How long to wait for Clearnox to process one archive.'),
   })

@@ -1,7 +1,10 @@
-// Before listing: the imports an earlier run saw accepted but not finished. Once they finish,
-// their entries leave the list of missing ones, so this run does not send those documents again;
-// while one is still processing, its entries are held back for the next run.
-import { ImportTimeoutError, NotFoundError } from '../clearnox/errors.js';
+// Before listing: what earlier runs sent without seeing the end of it. An archive sent without
+// an answer goes again with its Idempotency-Key (Clearnox answers with the first import if it had
+// it); an accepted import is waited for. Once they finish, their entries leave the list of
+// missing ones, so this run does not send those documents again; while one is still processing,
+// its entries are held back for the next run.
+import { access } from 'node:fs/promises';
+import { ClearnoxApiError, ImportTimeoutError, NotFoundError } from '../clearnox/errors.js';
 import type { Logger } from '../log.js';
 import type { ClearnoxApi } from './api.js';
 import type { PendingImport, RunState } from './run-state.js';
@@ -11,42 +14,71 @@ const GIVE_UP_AFTER_MS = 24 * 3600_000;
 
 /** Entries of imports still processing, by entry id. */
 export async function settleEarlierImports(
-  state: Pick<RunState, 'pending' | 'settled'>,
-  api: Pick<ClearnoxApi, 'waitForImport'>,
+  state: Pick<RunState, 'pending' | 'settled' | 'accepted'>,
+  api: Pick<ClearnoxApi, 'waitForImport' | 'uploadArchive'>,
   timeoutMs: number,
   log: Logger,
   signal?: AbortSignal,
   now: () => number = Date.now,
 ): Promise<Map<string, PendingImport>> {
   const held = new Map<string, PendingImport>();
-  for (const earlier of state.pending) {
-    const which = `Import ${earlier.importId}, sent on ${earlier.sentAt} by a run that did not see it finish,`;
+  for (const earlier of [...state.pending]) {
+    const key = earlier.idempotencyKey;
+    const old = now() - Date.parse(earlier.sentAt) > GIVE_UP_AFTER_MS;
+    let importId = earlier.importId;
+    if (importId === undefined) {
+      const sent = `An archive of ${earlier.entryIds.length} entries, sent on ${earlier.sentAt} without an answer,`;
+      if (old || !earlier.archive || !(await exists(earlier.archive))) {
+        log.warn({ idempotencyKey: key }, `${sent} cannot be sent again as it was${old ? ' (over a day ago)' : ' (the archive is gone)'}: its entries are sent anew if still missing.`);
+        await state.settled(key);
+        continue;
+      }
+      try {
+        importId = (await api.uploadArchive(earlier.archive, key, signal)).importId;
+      } catch (e) {
+        // Refused outright: nothing was imported, and the entries go in this run's archives.
+        if (!(e instanceof ClearnoxApiError) || e.status >= 500 || e.status === 429) throw e;
+        log.warn({ idempotencyKey: key }, `${sent} was refused when sent again (${e.message}): its entries are sent anew.`);
+        await state.settled(key);
+        continue;
+      }
+      log.info({ importId, idempotencyKey: key }, `${sent} was sent again with its Idempotency-Key: import ${importId}.`);
+      await state.accepted(key, importId);
+    }
+    const which = `Import ${importId}, sent on ${earlier.sentAt} by a run that did not see it finish,`;
     try {
-      const result = await api.waitForImport(earlier.importId, { timeoutMs, ...(signal ? { signal } : {}) });
+      const result = await api.waitForImport(importId, { timeoutMs, ...(signal ? { signal } : {}) });
       const docs = result.documents ?? [];
       const rejected = docs.filter((d) => d.status === 'rejected').length;
       if (result.status === 'completed') {
-        log.info({ importId: earlier.importId, attached: docs.length - rejected, rejected }, `${which} completed: ${docs.length - rejected} attached, ${rejected} rejected.`);
+        log.info({ importId, attached: docs.length - rejected, rejected }, `${which} completed: ${docs.length - rejected} attached, ${rejected} rejected.`);
       } else {
-        log.warn({ importId: earlier.importId, error: result.error?.code }, `${which} failed (${result.error?.code ?? 'no reason given'}): its entries are sent again.`);
+        log.warn({ importId, error: result.error?.code }, `${which} failed (${result.error?.code ?? 'no reason given'}): its entries are sent again.`);
       }
-      await state.settled(earlier.importId);
+      await state.settled(key);
     } catch (e) {
-      if (e instanceof ImportTimeoutError && now() - Date.parse(earlier.sentAt) > GIVE_UP_AFTER_MS) {
+      if (e instanceof ImportTimeoutError && old) {
         // An import stuck for a day would hold its entries back forever: they go again.
-        log.warn({ importId: earlier.importId }, `${which} is still processing a day later: its entries are sent again.`);
-        await state.settled(earlier.importId);
+        log.warn({ importId }, `${which} is still processing a day later: its entries are sent again.`);
+        await state.settled(key);
       } else if (e instanceof ImportTimeoutError) {
-        for (const id of earlier.entryIds) held.set(id, earlier);
-        log.warn({ importId: earlier.importId, entries: earlier.entryIds.length }, `${which} is still processing: its ${earlier.entryIds.length} entries are left for the next run.`);
+        for (const id of earlier.entryIds) held.set(id, { ...earlier, importId });
+        log.warn({ importId, entries: earlier.entryIds.length }, `${which} is still processing: its ${earlier.entryIds.length} entries are left for the next run.`);
       } else if (e instanceof NotFoundError) {
         // Clearnox keeps imports for a while only; an unknown one cannot be waited for.
-        log.warn({ importId: earlier.importId }, `${which} is unknown to Clearnox: its entries are sent again if still missing.`);
-        await state.settled(earlier.importId);
+        log.warn({ importId }, `${which} is unknown to Clearnox: its entries are sent again if still missing.`);
+        await state.settled(key);
       } else {
         throw e;
       }
     }
   }
   return held;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }

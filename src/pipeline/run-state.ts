@@ -3,7 +3,7 @@
 // the imports Clearnox accepted but this run did not see finish (killed, rebooted, gave up
 // waiting), so that the next run waits for them instead of sending those documents again.
 import fs from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -15,11 +15,14 @@ import type { Logger } from '../log.js';
 export class RunBusyError extends Error {}
 
 const PendingImportSchema = z.object({
-  importId: z.string(),
   idempotencyKey: z.string(),
   runId: z.string(),
   sentAt: z.string(),
   entryIds: z.array(z.string()),
+  /** Known once Clearnox answered 202. */
+  importId: z.string().optional(),
+  /** Until then, the archive itself: sent again with the same key, Clearnox cannot import it twice. */
+  archive: z.string().optional(),
 });
 export type PendingImport = z.infer<typeof PendingImportSchema>;
 const JournalSchema = z.object({ version: z.literal(1), pending: z.array(PendingImportSchema) });
@@ -97,17 +100,61 @@ export class RunState {
     return this.pendingImports;
   }
 
-  /** Written before the run waits for the import: a run killed meanwhile leaves it here. */
-  async accepted(p: PendingImport): Promise<void> {
-    this.pendingImports = [...this.pendingImports.filter((x) => x.importId !== p.importId), p];
+  /** Written before an archive is sent: a run killed meanwhile leaves it and its archive here. */
+  async sending(p: PendingImport & { archive: string }): Promise<void> {
+    this.pendingImports = [...this.pendingImports.filter((x) => x.idempotencyKey !== p.idempotencyKey), p];
     await this.save();
   }
 
-  /** The import's end was seen (completed, failed, or unknown to Clearnox). */
-  async settled(importId: string): Promise<void> {
-    if (!this.pendingImports.some((p) => p.importId === importId)) return;
-    this.pendingImports = this.pendingImports.filter((p) => p.importId !== importId);
+  /** Clearnox answered 202: from now on the import is waited for, the archive is not needed. */
+  async accepted(idempotencyKey: string, importId: string): Promise<void> {
+    const p = this.find(idempotencyKey);
+    if (!p) return;
+    await this.dropArchive(p);
+    this.replace({ ...withoutArchive(p), importId });
     await this.save();
+  }
+
+  /**
+   * Sending failed in a way that leaves unknown whether Clearnox received it (a cut connection,
+   * a 5xx): the archive is moved out of the run's temporary folder, to be sent again.
+   */
+  async keepArchive(idempotencyKey: string): Promise<void> {
+    const p = this.find(idempotencyKey);
+    if (!p?.archive) return;
+    const kept = path.join(this.archives, `${idempotencyKey.replace(/[^\w.-]/g, '_')}.zip`);
+    if (p.archive !== kept) {
+      await mkdir(this.archives, { recursive: true });
+      await copyFile(p.archive, kept);
+    }
+    this.replace({ ...p, archive: kept });
+    await this.save();
+  }
+
+  /** The import's end was seen, or nothing was imported: nothing left to wait for. */
+  async settled(idempotencyKey: string): Promise<void> {
+    const p = this.find(idempotencyKey);
+    if (!p) return;
+    await this.dropArchive(p);
+    this.pendingImports = this.pendingImports.filter((x) => x !== p);
+    await this.save();
+  }
+
+  private get archives(): string {
+    return `${this.file.replace(/\.imports\.json$/, '')}.archives`;
+  }
+
+  private find(idempotencyKey: string): PendingImport | undefined {
+    return this.pendingImports.find((x) => x.idempotencyKey === idempotencyKey);
+  }
+
+  private replace(p: PendingImport): void {
+    this.pendingImports = this.pendingImports.map((x) => (x.idempotencyKey === p.idempotencyKey ? p : x));
+  }
+
+  // Only archives this state kept are its to delete; a run's own are removed with its work folder.
+  private async dropArchive(p: PendingImport): Promise<void> {
+    if (p.archive && path.dirname(p.archive) === this.archives) await rm(p.archive, { force: true });
   }
 
   async close(): Promise<void> {
@@ -120,6 +167,11 @@ export class RunState {
     await writeFile(aside, JSON.stringify({ version: 1, pending: this.pendingImports }, null, 2));
     await rename(aside, this.file);
   }
+}
+
+function withoutArchive(p: PendingImport): PendingImport {
+  const { archive: _archive, ...rest } = p;
+  return rest;
 }
 
 // The lock is a folder; who holds it is written inside, so it must be removed with its content.

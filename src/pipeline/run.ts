@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import type { AdapterContext, DocumentStore } from '../../adapters/types.js';
 import { AdapterConfigError, DocumentError } from '../../adapters/types.js';
 import type { Entry, Import } from '../clearnox/contract.js';
+import { ClearnoxApiError } from '../clearnox/errors.js';
 import type { Logger } from '../log.js';
 import type { AdapterSets, LoadedMapping } from '../mapping/schema.js';
 import type { DocumentGroup } from '../match/groups.js';
@@ -270,11 +271,12 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         const idempotencyKey = `clearnox-sync-${runId}-${packed.sha256.slice(0, 32)}`;
         try {
           log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
+          await noteForNextRun(() =>
+            state!.sending({ idempotencyKey, runId, sentAt: new Date().toISOString(), entryIds: packed.included.flatMap((i) => i.entryIds), archive: packed.file }),
+          );
           const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey, opts.signal);
           report.importId = accepted.importId;
-          await noteForNextRun(() =>
-            state!.accepted({ importId: accepted.importId, idempotencyKey, runId, sentAt: new Date().toISOString(), entryIds: packed.included.flatMap((i) => i.entryIds) }),
-          );
+          await noteForNextRun(() => state!.accepted(idempotencyKey, accepted.importId));
           const result = await opts.api.waitForImport(accepted.importId, {
             timeoutMs: mapping.upload.pollTimeoutSeconds * 1000,
             ...(opts.signal ? { signal: opts.signal } : {}),
@@ -282,7 +284,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
           report.status = result.status === 'completed' ? 'completed' : 'failed';
           if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
           recordImport(result, packed.included, byKey);
-          await noteForNextRun(() => state!.settled(accepted.importId));
+          await noteForNextRun(() => state!.settled(idempotencyKey));
           const docs = result.documents ?? [];
           const rejected = docs.filter((d) => d.status === 'rejected').length;
           log.info(
@@ -294,10 +296,16 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         } catch (e) {
           report.status = 'error';
           report.message = messageOf(e);
+          if (!report.importId) {
+            // A clear refusal imported nothing; after a cut connection or a 5xx nobody knows, and
+            // the next run sends the same archive again under the same key.
+            const refused = e instanceof ClearnoxApiError && e.status < 500;
+            await noteForNextRun(() => (refused ? state!.settled(idempotencyKey) : state!.keepArchive(idempotencyKey)));
+          }
           // Once accepted, Clearnox finishes the import even if this run stops waiting for it.
           const reason = report.importId
             ? `${messageOf(e)} while Clearnox was processing import ${report.importId}; the next run waits for that import before sending anything again`
-            : `sending failed, the next run will send it again: ${messageOf(e)}`;
+            : `sending failed, the next run sends it again: ${messageOf(e)}`;
           for (const item of packed.included) {
             settleGroup(byKey.get(item.key)!, 'error', 'not_sent', reason, {
               path: item.path,

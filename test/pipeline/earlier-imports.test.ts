@@ -1,21 +1,44 @@
-// What a run does with each import an earlier run saw accepted but not finished.
-import { describe, expect, it } from 'vitest';
+// What a run does with each archive or import an earlier run did not see to its end.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Import } from '../../src/clearnox/contract.js';
-import { ImportTimeoutError, NetworkError, NotFoundError } from '../../src/clearnox/errors.js';
+import { ImportTimeoutError, InvalidRequestError, NetworkError, NotFoundError } from '../../src/clearnox/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { settleEarlierImports } from '../../src/pipeline/earlier-imports.js';
 import type { PendingImport } from '../../src/pipeline/run-state.js';
 
 const NOW = Date.parse('2026-11-25T02:30:00Z');
-const earlier = (importId: string, entryIds: string[], hoursAgo = 1): PendingImport => ({
-  importId, idempotencyKey: `k-${importId}`, runId: 'r0', sentAt: new Date(NOW - hoursAgo * 3600_000).toISOString(), entryIds,
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-earlier-'));
+  await writeFile(path.join(dir, 'kept.zip'), 'zip');
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
-function fixture(pending: PendingImport[], answers: Record<string, Import | Error>) {
+const sent = (name: string, entryIds: string[], more: Partial<PendingImport> = {}, hoursAgo = 1): PendingImport => ({
+  idempotencyKey: `k-${name}`, runId: 'r0', sentAt: new Date(NOW - hoursAgo * 3600_000).toISOString(), entryIds, ...more,
+});
+const done = (importId: string): Import => ({ importId, status: 'completed', documents: [{ fileName: 'a.pdf', status: 'attached', entryIds: ['e'] }] }) as Import;
+
+function fixture(pending: PendingImport[], answers: Record<string, Import | Error>, uploads: Record<string, string | Error> = {}) {
   const settled: string[] = [];
+  const accepted: string[] = [];
+  const uploaded: Array<[string, string]> = [];
   const warnings: string[] = [];
-  const state = { pending, settled: async (id: string) => void settled.push(id) };
+  const state = {
+    pending,
+    settled: async (key: string) => void settled.push(key),
+    accepted: async (key: string, importId: string) => void accepted.push(`${key}=${importId}`),
+  };
   const api = {
+    uploadArchive: async (file: string, key: string) => {
+      uploaded.push([path.basename(file), key]);
+      const a = uploads[key]!;
+      if (a instanceof Error) throw a;
+      return { importId: a, status: 'processing' };
+    },
     waitForImport: async (id: string): Promise<Import> => {
       const a = answers[id]!;
       if (a instanceof Error) throw a;
@@ -23,15 +46,21 @@ function fixture(pending: PendingImport[], answers: Record<string, Import | Erro
     },
   };
   const log = { ...silentLogger, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') } as typeof silentLogger;
-  return { run: () => settleEarlierImports(state, api, 1000, log, undefined, () => NOW), settled, warnings };
+  return { run: () => settleEarlierImports(state, api, 1000, log, undefined, () => NOW), settled, accepted, uploaded, warnings };
 }
 
 describe('settleEarlierImports', () => {
   it('forgets finished imports, holds back the entries of one still processing, and gives up on one a day old', async () => {
     const f = fixture(
-      [earlier('imp_done', ['e1']), earlier('imp_failed', ['e2']), earlier('imp_slow', ['e3', 'e4']), earlier('imp_stuck', ['e5'], 30), earlier('imp_gone', ['e6'])],
+      [
+        sent('done', ['e1'], { importId: 'imp_done' }),
+        sent('failed', ['e2'], { importId: 'imp_failed' }),
+        sent('slow', ['e3', 'e4'], { importId: 'imp_slow' }),
+        sent('stuck', ['e5'], { importId: 'imp_stuck' }, 30),
+        sent('gone', ['e6'], { importId: 'imp_gone' }),
+      ],
       {
-        imp_done: { importId: 'imp_done', status: 'completed', documents: [{ fileName: 'a.pdf', status: 'attached', entryIds: ['e1'] }] } as Import,
+        imp_done: done('imp_done'),
         imp_failed: { importId: 'imp_failed', status: 'failed', error: { code: 'INTERNAL', message: 'm' } } as Import,
         imp_slow: new ImportTimeoutError('imp_slow', 1000, 'processing'),
         imp_stuck: new ImportTimeoutError('imp_stuck', 1000, 'processing'),
@@ -41,15 +70,39 @@ describe('settleEarlierImports', () => {
     const held = await f.run();
     expect([...held.keys()]).toEqual(['e3', 'e4']);
     expect(held.get('e3')!.importId).toBe('imp_slow');
-    expect(f.settled).toEqual(['imp_done', 'imp_failed', 'imp_stuck', 'imp_gone']);
+    expect(f.settled).toEqual(['k-done', 'k-failed', 'k-stuck', 'k-gone']);
+    expect(f.uploaded).toEqual([]);
     expect(f.warnings.join('\n')).toMatch(/imp_failed.*failed \(INTERNAL\): its entries are sent again/);
     expect(f.warnings.join('\n')).toMatch(/imp_stuck.*still processing a day later: its entries are sent again/);
     expect(f.warnings.join('\n')).toMatch(/imp_gone.*unknown to Clearnox/);
   });
 
-  it('lets a network failure stop the run, keeping the import for the next one', async () => {
-    const f = fixture([earlier('imp_1', ['e1'])], { imp_1: new NetworkError('refused', 'api', 'import', 'ECONNREFUSED') });
+  it('sends an archive that got no answer again with its own key, then waits for the import', async () => {
+    const kept = path.join(dir, 'kept.zip');
+    const f = fixture(
+      [
+        sent('unanswered', ['e1'], { archive: kept }),
+        sent('no-file', ['e2'], { archive: path.join(dir, 'gone.zip') }),
+        sent('too-old', ['e3'], { archive: kept }, 30),
+        sent('refused', ['e4'], { archive: kept }),
+      ],
+      { imp_first: done('imp_first') },
+      { 'k-unanswered': 'imp_first', 'k-refused': new InvalidRequestError({ status: 400, code: 'INVALID_ARCHIVE', serverMessage: '', operation: 'upload' }) },
+    );
+    expect(await f.run()).toEqual(new Map());
+    expect(f.uploaded).toEqual([['kept.zip', 'k-unanswered'], ['kept.zip', 'k-refused']]);
+    expect(f.accepted).toEqual(['k-unanswered=imp_first']);
+    expect(f.settled).toEqual(['k-unanswered', 'k-no-file', 'k-too-old', 'k-refused']);
+    expect(f.warnings.join('\n')).toMatch(/sent on .* without an answer, cannot be sent again as it was \(the archive is gone\)/);
+    expect(f.warnings.join('\n')).toMatch(/cannot be sent again as it was \(over a day ago\)/);
+  });
+
+  it('lets a network failure stop the run, keeping what it could not settle for the next one', async () => {
+    const f = fixture([sent('one', ['e1'], { importId: 'imp_1' })], { imp_1: new NetworkError('refused', 'api', 'import', 'ECONNREFUSED') });
     await expect(f.run()).rejects.toThrow(NetworkError);
     expect(f.settled).toEqual([]);
+    const g = fixture([sent('two', ['e2'], { archive: path.join(dir, 'kept.zip') })], {}, { 'k-two': new NetworkError('reset', 'api', 'upload', 'ECONNRESET') });
+    await expect(g.run()).rejects.toThrow(NetworkError);
+    expect(g.settled).toEqual([]);
   });
 });

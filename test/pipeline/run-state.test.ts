@@ -17,7 +17,7 @@ const open = async () => {
   opened.push(s);
   return s;
 };
-const pending = (importId: string, entryIds: string[]): PendingImport => ({ importId, idempotencyKey: `k-${importId}`, runId: 'r1', sentAt: '2026-11-25T02:30:00.000Z', entryIds });
+const pending = (name: string, entryIds: string[]): PendingImport => ({ idempotencyKey: `k-${name}`, runId: 'r1', sentAt: '2026-11-25T02:30:00.000Z', entryIds });
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-state-'));
@@ -63,17 +63,31 @@ describe('RunState', () => {
     await expect(open()).resolves.toBeInstanceOf(RunState);
   });
 
-  it('remembers accepted imports until they are settled, across runs', async () => {
+  it('remembers what was sent until it is settled, across runs, keeping an archive whose fate is unknown', async () => {
+    const work = path.join(dir, 'work');
+    await mkdir(work);
+    const archive = (n: number) => path.join(work, `a${n}.zip`);
+    for (const n of [1, 2, 3]) await writeFile(archive(n), `zip ${n}`);
     const first = await open();
     expect(first.pending).toEqual([]);
-    await first.accepted(pending('imp_1', ['ent_1', 'ent_2']));
-    await first.accepted(pending('imp_2', ['ent_3']));
-    await first.settled('imp_1');
+    await first.sending({ ...pending('imp_1', ['ent_1', 'ent_2']), archive: archive(1) });
+    await first.accepted('k-imp_1', 'imp_1');
+    await first.sending({ ...pending('imp_2', ['ent_3']), archive: archive(2) });
+    await first.accepted('k-imp_2', 'imp_2');
+    await first.settled('k-imp_1');
+    await first.sending({ ...pending('x', ['ent_4']), archive: archive(3) });
+    await first.keepArchive('k-x');
     await first.close();
+    await rm(work, { recursive: true }); // the run's work folder goes; the kept archive stays
 
     const second = await open();
-    expect(second.pending).toEqual([pending('imp_2', ['ent_3'])]);
-    await second.settled('imp_2');
+    const kept = path.join(stateDir(), 'acme.yaml.archives', 'k-x.zip');
+    expect(second.pending).toEqual([{ ...pending('imp_2', ['ent_3']), importId: 'imp_2' }, { ...pending('x', ['ent_4']), archive: kept }]);
+    expect(await readFile(kept, 'utf8')).toBe('zip 3');
+    await second.accepted('k-x', 'imp_9');
+    await expect(readFile(kept)).rejects.toThrow(/ENOENT/);
+    await second.settled('k-imp_2');
+    await second.settled('k-x');
     await second.close();
     expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8'))).toEqual({ version: 1, pending: [] });
   });
@@ -86,7 +100,7 @@ describe('RunState', () => {
     opened.push(s);
     expect(s.pending).toEqual([]);
     expect(warnings.join()).toMatch(/acme\.yaml\.imports\.json is not a state file this program wrote/);
-    await s.accepted(pending('imp_3', ['ent_9']));
+    await s.sending({ ...pending('imp_3', ['ent_9']), archive: path.join(dir, 'a.zip') });
     expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8')).pending).toHaveLength(1);
   });
 

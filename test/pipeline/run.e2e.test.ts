@@ -1,6 +1,6 @@
 // The whole `run` against SQLite + a folder + the sandbox, asserting through the sandbox's own
 // state that each attachable entry was attached exactly once and nothing else.
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinAdapters } from '../../adapters/index.js';
@@ -164,8 +164,13 @@ describe('run against SQLite + folder + sandbox', () => {
     expect(exitCodeFor(second)).toBe(3);
     expect(second.entries.filter((e) => e.outcome === 'error').map((e) => e.entryId).sort()).toEqual([...failedIds].sort());
 
+    // Whether Clearnox had the archive the 503s were about, nobody knows: the next run sends
+    // that same archive again under its key before listing, and the entries are no longer missing.
+    const imports = sandbox!.state().imports.length;
     const third = await runSync({ loaded, adapters, api, log: silentLogger });
-    expect(third.counts.entriesAttached).toBe(failedIds.length);
+    expect(third.entries.filter((e) => failedIds.includes(e.entryId))).toEqual([]);
+    expect(third.archives).toEqual([]);
+    expect(sandbox!.state().imports).toHaveLength(imports + 1);
     const state = sandbox!.state();
     expect(state.entries.filter((e) => e.attached).map((e) => e.id).sort()).toEqual([...attachable].sort());
     expect(state.entries.every((e) => e.attachCount <= 1)).toBe(true);
@@ -210,6 +215,26 @@ describe('run against SQLite + folder + sandbox', () => {
     expect(state.imports).toHaveLength(1);
     expect(state.entries.filter((e) => e.attachCount === 1).map((e) => e.id)).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04']);
     expect(JSON.parse(await readFile(path.join(fixture!.dir, 'clearnox-sync-state', 'mapping.yaml.imports.json'), 'utf8')).pending).toEqual([]);
+  });
+
+  it('sends an archive whose answer never came again under its own key: Clearnox answers with the first import', async () => {
+    // Processing outlasts the first run: without the same key, the second would send a new archive.
+    const { loaded, api, fixture: f } = await setUp(ENTRIES.slice(0, 4), undefined, { processingDelayMs: 1500 });
+    // Every answer to the upload is lost, the repeats' too: the run stops not knowing.
+    sandbox!.control.loseNextAnswer('imports', 6);
+    const first = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(first.abort?.kind).toBe('unreachable');
+    expect(sandbox!.state().imports).toHaveLength(1); // the first attempt did reach it
+    const kept = path.join(f.dir, 'clearnox-sync-state', 'mapping.yaml.archives');
+    expect(await readdir(kept)).toHaveLength(1);
+
+    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(second.abort).toBeUndefined();
+    expect(second.entries).toEqual([]);
+    const state = sandbox!.state();
+    expect(state.imports).toHaveLength(1);
+    expect(state.entries.filter((e) => e.attachCount === 1).map((e) => e.id)).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04']);
+    expect(await readdir(kept)).toEqual([]);
   });
 
   it('lets one run of a mapping file in at a time; a dry run is never held back', async () => {
