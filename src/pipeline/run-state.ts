@@ -1,7 +1,7 @@
 // What a run leaves for the next one of the same mapping file, in upload.stateDir: a lock, so
 // that a run started by hand while the scheduled one works does not send the same entries, and
-// the imports Clearnox accepted but this run did not see finish (killed, rebooted, gave up
-// waiting), so that the next run waits for them instead of sending those documents again.
+// what it sent without seeing the end of it (killed, rebooted, no answer, gave up waiting), so
+// that the next run finishes that (earlier-imports.ts) instead of sending those documents again.
 import fs from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -95,7 +95,7 @@ export class RunState {
     }
   }
 
-  /** Imports accepted by earlier runs whose end no run has seen. */
+  /** What earlier runs sent and no run has seen the end of: imports to wait for, archives to send again. */
   get pending(): readonly PendingImport[] {
     return this.pendingImports;
   }
@@ -117,7 +117,7 @@ export class RunState {
 
   /**
    * Sending failed in a way that leaves unknown whether Clearnox received it (a cut connection,
-   * a 5xx): the archive is moved out of the run's temporary folder, to be sent again.
+   * a 5xx): the archive is copied out of the run's temporary folder, to be sent again.
    */
   async keepArchive(idempotencyKey: string): Promise<void> {
     const p = this.find(idempotencyKey);
