@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fakePdf } from './pdf.js';
+import { clearnoxYaml } from './sandbox-run.js';
 
 export interface FixtureRow {
   number: string;
@@ -41,12 +42,7 @@ export async function buildFixture(rows: FixtureRow[], opts: { baseUrl: string; 
   await writeFile(
     mappingPath,
     `version: 1
-clearnox:
-  baseUrl: ${opts.baseUrl}
-  clientId: ${opts.clientId ?? 'sandbox-client'}
-  clientSecret: \${env:CNX_TEST_SECRET}
-  pageSize: 7
-${opts.clearnox ?? ''}source:
+${clearnoxYaml(opts.baseUrl, { secretEnv: 'CNX_TEST_SECRET', ...(opts.clientId ? { clientId: opts.clientId } : {}), extra: `  pageSize: 7\n${opts.clearnox ?? ''}` })}source:
   type: sqlite
   path: erp.sqlite
   query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE UPPER(REPLACE(number, ' ', '')) IN (:normalizedNumbers)

@@ -3,20 +3,17 @@
 // whole run that attaches them through the sandbox.
 import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseStoreAdapter } from '../../../adapters/database/blob-store.js';
-import { builtinAdapters } from '../../../adapters/index.js';
 import { AdapterConfigError, DocumentError, type DocumentStore } from '../../../adapters/types.js';
-import { ClearnoxClient } from '../../../src/clearnox/client.js';
 import { silentLogger } from '../../../src/log.js';
-import { loadMapping } from '../../../src/mapping/load.js';
-import { runSync } from '../../../src/pipeline/run.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
+import { runMappingOnce } from '../../helpers/sandbox-run.js';
 import { mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
 
 const BIG = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3 * 1024 * 1024 + 12_345)]);
@@ -150,14 +147,10 @@ describe('a run with the PDFs in PostgreSQL (Odoo attachments stored in the data
     const entries = [entry('ent_1', 'INV/2024/00001'), entry('ent_2', 'INV/2024/00002'), entry('ent_3', 'INV/2024/00003')];
     const sandbox = await startSandbox({ entries, processingDelayMs: 5 });
     try {
-      const file = path.join(dir, 'mapping.yaml');
-      await writeFile(
-        file,
-        `clearnox:
-  baseUrl: ${sandbox.url}
-  clientId: sandbox-client
-  clientSecret: \${env:CNX_BLOB_CLIENT_SECRET}
-source:
+      const { report } = await runMappingOnce(
+        dir,
+        sandbox,
+        `source:
   type: postgres
   host: ${erp.info.host}
   port: ${erp.info.port}
@@ -175,10 +168,8 @@ documents:
   query: SELECT db_datas AS content FROM ir_attachment WHERE id = CAST(:path AS integer)
   chunkKiB: 512
 `,
+        { CNX_BLOB_DB_PASSWORD: erp.reader.password },
       );
-      const loaded = await loadMapping(file, builtinAdapters(), { env: { CNX_BLOB_CLIENT_SECRET: 'sandbox-secret', CNX_BLOB_DB_PASSWORD: erp.reader.password } });
-      const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
-      const report = await runSync({ loaded, adapters: builtinAdapters(), api, log: silentLogger });
       const outcome = Object.fromEntries(report.entries.map((e) => [e.entryId, `${e.outcome}/${e.reasonCode}`]));
       expect(outcome).toEqual({ ent_1: 'attached/attached', ent_2: 'invalid_document/not_a_pdf', ent_3: 'file_missing/no_path_in_row' });
       const attached = sandbox.state().entries.find((e) => e.id === 'ent_1')!.attached!;

@@ -5,13 +5,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { builtinAdapters } from '../../../adapters/index.js';
-import { ClearnoxClient } from '../../../src/clearnox/client.js';
-import { silentLogger } from '../../../src/log.js';
-import { loadMapping } from '../../../src/mapping/load.js';
-import { runSync } from '../../../src/pipeline/run.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
+import { runMappingOnce } from '../../helpers/sandbox-run.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { postgresErp, type ErpFixture } from './server-fixture.js';
 
@@ -43,14 +39,10 @@ describe('a run over two companies, each in its own schema', () => {
     ];
     const sandbox = await startSandbox({ entries, processingDelayMs: 5 });
     try {
-      const file = path.join(dir, 'mapping.yaml');
-      await writeFile(
-        file,
-        `clearnox:
-  baseUrl: ${sandbox.url}
-  clientId: sandbox-client
-  clientSecret: \${env:CNX_CO_CLIENT_SECRET}
-source:
+      const { report } = await runMappingOnce(
+        dir,
+        sandbox,
+        `source:
   type: postgres
   host: ${erp.info.host}
   port: ${erp.info.port}
@@ -68,10 +60,8 @@ documents:
   type: local
   root: pdfs
 `,
+        { CNX_CO_DB_PASSWORD: erp.reader.password },
       );
-      const loaded = await loadMapping(file, builtinAdapters(), { env: { CNX_CO_CLIENT_SECRET: 'sandbox-secret', CNX_CO_DB_PASSWORD: erp.reader.password } });
-      const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
-      const report = await runSync({ loaded, adapters: builtinAdapters(), api, log: silentLogger });
       const byId = Object.fromEntries(report.entries.map((e) => [e.entryId, e]));
       expect(byId['acme_1']).toMatchObject({ outcome: 'attached', path: 'acme/FA-1.pdf' });
       expect(byId['bijou_1']).toMatchObject({ outcome: 'attached', path: 'bijou/FA-1.pdf' });

@@ -7,15 +7,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { builtinAdapters } from '../../../adapters/index.js';
 import { localAdapter } from '../../../adapters/documents/local.js';
 import { AdapterConfigError, type DocumentStore } from '../../../adapters/types.js';
-import { ClearnoxClient } from '../../../src/clearnox/client.js';
 import { silentLogger } from '../../../src/log.js';
 import { loadMapping } from '../../../src/mapping/load.js';
 import { MatchSectionSchema } from '../../../src/mapping/schema.js';
 import { makeNormaliser } from '../../../src/match/normalise.js';
 import { scanFolderIndex } from '../../../src/pipeline/folder-index.js';
-import { runSync } from '../../../src/pipeline/run.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
+import { clearnoxYaml, runMappingOnce } from '../../helpers/sandbox-run.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { openSftp, serverFolder, sftpOptions } from './sftp-fixture.js';
 import { openSmb, shareFolder } from './smb-fixture.js';
@@ -118,15 +117,10 @@ describe('a run with documents.index', () => {
       processingDelayMs: 5,
     });
     try {
-      const mappingPath = path.join(dir, 'mapping.yaml');
-      await writeFile(
-        mappingPath,
-        `version: 1
-clearnox:
-  baseUrl: ${sandbox.url}
-  clientId: sandbox-client
-  clientSecret: \${env:CNX_INDEX_SECRET}
-source:
+      const { report } = await runMappingOnce(
+        dir,
+        sandbox,
+        `source:
   type: sqlite
   path: erp.sqlite
   query: SELECT number AS documentNumber FROM invoices WHERE number IN (:documentNumbers)
@@ -142,11 +136,6 @@ match:
   pattern: '^FA[- ]?(\\d+)$'
 `,
       );
-      process.env.CNX_INDEX_SECRET = 'sandbox-secret';
-      const adapters = builtinAdapters();
-      const loaded = await loadMapping(mappingPath, adapters);
-      const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
-      const report = await runSync({ loaded, adapters, api, log: silentLogger });
       const byId = Object.fromEntries(report.entries.map((e) => [e.entryId, `${e.outcome}/${e.reasonCode}`]));
       expect(byId).toEqual({
         e1: 'attached/attached',
@@ -169,11 +158,7 @@ match:
     await mkdir(path.join(dir, 'pdfs'));
     await writeFile(path.join(dir, 'erp.sqlite'), '');
     const yaml = (source: string, documents: string) => `version: 1
-clearnox:
-  baseUrl: http://127.0.0.1:9
-  clientId: x
-  clientSecret: \${env:CNX_INDEX_SECRET}
-source:
+${clearnoxYaml('http://127.0.0.1:9', { secretEnv: 'CNX_INDEX_SECRET', clientId: 'x' })}source:
   type: sqlite
   path: erp.sqlite
   query: SELECT 1

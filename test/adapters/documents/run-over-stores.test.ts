@@ -5,13 +5,9 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { builtinAdapters } from '../../../adapters/index.js';
-import { ClearnoxClient } from '../../../src/clearnox/client.js';
-import { silentLogger } from '../../../src/log.js';
-import { loadMapping } from '../../../src/mapping/load.js';
-import { runSync } from '../../../src/pipeline/run.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
+import { runMappingOnce } from '../../helpers/sandbox-run.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { samba, shareFolder } from './smb-fixture.js';
 import { serverFolder, sshd } from './sftp-fixture.js';
@@ -53,15 +49,10 @@ async function runWith(documentsYaml: string) {
   db.close();
   const sandbox = await startSandbox({ entries: ROWS.map(([n], i) => entry(`e${i + 1}`, n)), processingDelayMs: 5 });
   try {
-    const mappingPath = path.join(dir, 'mapping.yaml');
-    await writeFile(
-      mappingPath,
-      `version: 1
-clearnox:
-  baseUrl: ${sandbox.url}
-  clientId: sandbox-client
-  clientSecret: \${env:CNX_STORE_RUN_SECRET}
-source:
+    const { report, loaded } = await runMappingOnce(
+      dir,
+      sandbox,
+      `source:
   type: sqlite
   path: erp.sqlite
   query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)
@@ -69,11 +60,6 @@ source:
 documents:
 ${documentsYaml}`,
     );
-    process.env.CNX_STORE_RUN_SECRET = 'sandbox-secret';
-    const adapters = builtinAdapters();
-    const loaded = await loadMapping(mappingPath, adapters);
-    const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
-    const report = await runSync({ loaded, adapters, api, log: silentLogger });
     const state = sandbox.state();
     return { report, state, loaded };
   } finally {
