@@ -14,7 +14,7 @@ import { silentLogger } from '../../../src/log.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
 import { runMappingOnce } from '../../helpers/sandbox-run.js';
-import { mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
+import { connectionYaml, mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
 
 const BIG = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3 * 1024 * 1024 + 12_345)]);
 const SMALL = Buffer.from('%PDF-1.4\n% small\n%%EOF\n');
@@ -151,13 +151,7 @@ describe('a run with the PDFs in PostgreSQL (Odoo attachments stored in the data
         dir,
         sandbox,
         `source:
-  type: postgres
-  host: ${erp.info.host}
-  port: ${erp.info.port}
-  database: ${erp.database}
-  user: ${erp.reader.user}
-  password: \${env:CNX_BLOB_DB_PASSWORD}
-  query: |
+${connectionYaml(erp, 'CNX_BLOB_DB_PASSWORD')}  query: |
     SELECT m.name AS "documentNumber", a.id::text AS attachment
       FROM account_move m
       LEFT JOIN ir_attachment a ON a.res_model = 'account.move' AND a.res_id = m.id AND a.mimetype = 'application/pdf'

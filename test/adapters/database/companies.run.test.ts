@@ -9,7 +9,7 @@ import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
 import { runMappingOnce } from '../../helpers/sandbox-run.js';
 import { fakePdf } from '../../helpers/pdf.js';
-import { postgresErp, type ErpFixture } from './server-fixture.js';
+import { connectionYaml, postgresErp, type ErpFixture } from './server-fixture.js';
 
 let erp: ErpFixture;
 let dir: string;
@@ -43,13 +43,7 @@ describe('a run over two companies, each in its own schema', () => {
         dir,
         sandbox,
         `source:
-  type: postgres
-  host: ${erp.info.host}
-  port: ${erp.info.port}
-  database: ${erp.database}
-  user: ${erp.reader.user}
-  password: \${env:CNX_CO_DB_PASSWORD}
-  query: SELECT number AS "documentNumber", pdf AS path FROM invoices WHERE number IN (:documentNumbers)
+${connectionYaml(erp, 'CNX_CO_DB_PASSWORD')}  query: SELECT number AS "documentNumber", pdf AS path FROM invoices WHERE number IN (:documentNumbers)
   pathColumn: path
   companies:
     ACME:

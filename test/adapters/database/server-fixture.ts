@@ -28,6 +28,14 @@ export interface ErpFixture {
   close(): Promise<void>;
 }
 
+/** The connection keys of `source:` as a mapping file writes them, the reader's password a reference to `passwordEnv`. */
+export function connectionYaml(erp: ErpFixture, passwordEnv: string): string {
+  return (
+    `  type: ${erp.adapter.type}\n  host: ${erp.info.host}\n  port: ${erp.info.port}\n` +
+    `  database: ${erp.database}\n  user: ${erp.reader.user}\n  password: \${env:${passwordEnv}}\n`
+  );
+}
+
 export interface InvoiceRow {
   number: string;
   pdf: string | null;
