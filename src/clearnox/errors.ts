@@ -26,6 +26,11 @@ export abstract class ClearnoxError extends Error {
   }
 }
 
+/** Whether a retry policy may repeat this error at all; for policies to share. */
+export function isRetryable(err: unknown): err is ClearnoxError {
+  return err instanceof ClearnoxError && err.retryable;
+}
+
 export interface ApiErrorInit {
   status: number;
   code: ApiErrorCode;

@@ -53,13 +53,6 @@ export interface RetryPolicy {
   run<T>(attempt: (attemptNumber: number) => Promise<T>, context: RetryContext): Promise<T>;
 }
 
-export const noRetry: RetryPolicy = { run: (attempt) => attempt(1) };
-
-/** Whether a policy may repeat this error at all; for policies to share. */
-export function isRetryable(err: unknown): err is ClearnoxError {
-  return typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true;
-}
-
 /**
  * Parses baseUrl once; a path prefix (https://host/clearnox/) is kept and a trailing slash
  * added, so relative joins land below it instead of replacing its last segment.

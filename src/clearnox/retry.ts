@@ -1,7 +1,7 @@
 // The contract's answer to 429 and to 500-504 is "repeat" (with backoff; an upload with the same
 // Idempotency-Key), and a connection cut while an archive is sent is what that key is for. A
 // nightly run meeting one such failure should not stop and leave the night's documents unsent.
-import { ClearnoxError } from './errors.js';
+import { ClearnoxError, isRetryable } from './errors.js';
 import type { RetryPolicy } from './http.js';
 
 export const DEFAULT_REPEATS = 5;
@@ -37,7 +37,7 @@ export function transientRetry(opts: TransientRetryOptions = {}): RetryPolicy {
         try {
           return await attempt(n);
         } catch (err) {
-          if (!(err instanceof ClearnoxError) || !err.retryable || n > repeats) {
+          if (!isRetryable(err) || n > repeats) {
             if (n > 1 && err instanceof ClearnoxError) {
               err.message += ` (${n - 1} repeat${n > 2 ? 's' : ''} over ${Math.round(waited / 1000)} s did not help.)`;
             }
