@@ -3,7 +3,7 @@
 // list is bound as a nested raw of `?, ?, ...` with its values.
 import knexFactory, { type Knex } from 'knex';
 import { AdapterConfigError, type AdapterContext, type DatabaseSource, type LookupBatch, type SourceQuery, type SourceRow, type TableQuery } from '../types.js';
-import { DatabaseUnreachableError, where, type Target } from './errors.js';
+import { where, type Target } from './errors.js';
 import { readOnlyProblem } from './sql-guard.js';
 
 export class QueryRefusedError extends AdapterConfigError {}
@@ -19,9 +19,11 @@ export interface Dialect {
    * writes it, `sent` the statement as the driver sent it (lists expanded, on the same lines).
    */
   explain(error: unknown, sql?: string, sent?: string): Error;
-  /** Whether each batch can run in a transaction begun READ ONLY (PostgreSQL, MySQL/MariaDB). */
-  readOnlyTransactions: boolean;
-  /** Runs a compiled statement itself, where knex's own way of sending it will not do. */
+  /**
+   * Runs a compiled statement itself, in a transaction begun READ ONLY (PostgreSQL, MySQL/MariaDB:
+   * readOnlyOnConnection). Without it (SQLite, SQL Server, which have no such transaction) knex
+   * runs the statement.
+   */
   run?(db: Knex, statement: Knex.SqlNative): Promise<unknown[]>;
   /** SQL giving the size in bytes of a binary column, and a slice of it from :offset (1-based) of :length bytes. */
   blob: { size(column: string): string; slice(column: string): string };
@@ -109,12 +111,7 @@ export async function runReadOnly<T = SourceRow>(
   sql: string | undefined,
 ): Promise<T[]> {
   if (dialect.run) return runNative<T>(dialect.run, db, dialect, build(db).toSQL().toNative(), sql);
-  if (!dialect.readOnlyTransactions) return runExplained<T>(build(db), dialect, sql);
-  try {
-    return await db.transaction((trx) => runExplained<T>(build(trx), dialect, sql), { readOnly: true });
-  } catch (e) {
-    throw e instanceof AdapterConfigError || e instanceof DatabaseUnreachableError ? e : dialect.explain(e, sql);
-  }
+  return runExplained<T>(build(db), dialect, sql);
 }
 
 /**

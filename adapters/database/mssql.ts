@@ -148,7 +148,6 @@ export function mssqlTarget(s: MssqlSettings, viaConnectionString: boolean, quer
 export function mssqlDialect(t: Target): Dialect {
   return {
     maxParameters: MSSQL_MAX_PARAMETERS,
-    readOnlyTransactions: false,
     blob: { size: (column) => `DATALENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
       const code = errorCode(e);

@@ -35,7 +35,6 @@ export function mysqlTarget(o: Options): Target {
 export function mysqlDialect(t: Target): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
-    readOnlyTransactions: true,
     run: runPrepared,
     blob: { size: (column) => `LENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {

@@ -37,7 +37,6 @@ export function postgresTarget(o: Options): Target {
 export function postgresDialect(t: Target, schema?: string): Dialect {
   return {
     maxParameters: MAX_PARAMETERS,
-    readOnlyTransactions: true,
     run: runReadOnlyQuery,
     blob: { size: (column) => `octet_length(${column})`, slice: (column) => `substring(${column} from :offset for :length)` },
     explain(e, sql, sent) {

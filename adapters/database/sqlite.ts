@@ -43,7 +43,6 @@ function sqliteDialect(filename: string): Dialect {
   return {
     // SQLite allows 32,766 host parameters (999 in builds older than 3.32).
     maxParameters: 32_000,
-    readOnlyTransactions: false,
     blob: { size: (column) => `length(${column})`, slice: (column) => `substr(${column}, :offset, :length)` },
     explain: (e, sql) => ((e as { code?: unknown }).code && String((e as { code?: unknown }).code).startsWith('SQLITE_') ? queryFailed(target, e, sql, undefined) : (e as Error)),
   };

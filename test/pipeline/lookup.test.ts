@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqliteAdapter } from '../../adapters/database/sqlite.js';
-import { AdapterConfigError, type DatabaseSource, type LookupBatch } from '../../adapters/types.js';
+import { AdapterConfigError } from '../../adapters/types.js';
 import { silentLogger } from '../../src/log.js';
 import { MatchSectionSchema, type SourceSection } from '../../src/mapping/schema.js';
 import { groupEntries } from '../../src/match/groups.js';

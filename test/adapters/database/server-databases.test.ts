@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { QueryRefusedError } from '../../../adapters/database/knex-source.js';
-import { AdapterConfigError, type DatabaseSource, type LookupBatch, type SourceQuery } from '../../../adapters/types.js';
+import { AdapterConfigError, type SourceQuery } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/schema.js';
 import { groupEntries } from '../../../src/match/groups.js';
