@@ -124,3 +124,26 @@ export class AdapterConfigError extends Error {
     this.name = 'AdapterConfigError';
   }
 }
+
+/**
+ * The server refused the credentials the mapping file gives (a database login, an SFTP or SMB
+ * logon): a person must correct the secret or the account's rights; repeating will not help.
+ */
+export class CredentialsRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialsRefusedError';
+  }
+}
+
+/**
+ * The server could not prove it is the one the mapping file means (an SFTP host key not pinned or
+ * changed, a certificate that does not verify, a password asked for where an impostor could read
+ * it): nothing secret was sent, and a person must confirm the server's identity.
+ */
+export class UntrustedServerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UntrustedServerError';
+  }
+}
