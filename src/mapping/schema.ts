@@ -6,6 +6,7 @@ import type { DatabaseAdapter, DocumentStoreAdapter } from '../../adapters/types
 import { LIMITS } from '../clearnox/contract.js';
 import { DEFAULT_REPEATS } from '../clearnox/retry.js';
 import { FolderIndexSchema, type FolderIndexSection } from '../pipeline/folder-index.js';
+import { baseUrlProblem } from './base-url.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
 
@@ -13,7 +14,11 @@ export const ClearnoxSectionSchema = z
   .object({
     baseUrl: z
       .url({ protocol: /^https?$/, error: 'an http(s) URL such as https://api.clearnox.com' })
-      .describe('Address of the Clearnox API, e.g. https://api.clearnox.com.'),
+      .superRefine((value, ctx) => {
+        const problem = baseUrlProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .describe('Address of the Clearnox API, e.g. https://api.clearnox.com. Plain http:// only to this machine (the sandbox).'),
     clientId: z.string().min(1).describe('Client id of the Clearnox connector (Configure > Connector Configuration).'),
     clientSecret: z
       .string()

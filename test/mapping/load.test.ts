@@ -135,6 +135,28 @@ describe('schema problems in plain words', () => {
     expect(err.message).toContain('mapping.yaml:2 clearnox.baseUrl: expected an http(s) URL such as https://api.clearnox.com, got "htp:/api.clearnox.test"');
   });
 
+  it('refuses plain http:// to another machine: the client secret would cross the network unencrypted', async () => {
+    for (const url of ['http://api.clearnox.test', 'HTTP://API.CLEARNOX.TEST/v1', 'http://127.0.0.1.evil.example', 'http://localhost.evil:8080', 'http://127.0.0.1@evil.example', 'http://10.0.0.5:8080']) {
+      const err = await fails(edit({ 'clearnox.baseUrl': url }));
+      expect(err.problems, url).toEqual([expect.objectContaining({ path: 'clearnox.baseUrl', line: 2 })]);
+      expect(err.message, url).toMatch(/^mapping\.yaml:2 clearnox\.baseUrl: would send the client secret unencrypted over the network to \S+; write https:\/\//m);
+    }
+    const viaEnv = await fails(edit({ 'clearnox.baseUrl': '${env:CNX_URL}' }), { ...ENV, CNX_URL: 'http://api.clearnox.test' });
+    expect(viaEnv.message).toContain('clearnox.baseUrl: would send the client secret unencrypted over the network to api.clearnox.test');
+  });
+
+  it('accepts plain http:// to this machine only (the sandbox), and https:// anywhere', async () => {
+    for (const url of ['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://[::1]:8080', 'http://localhost:8080', 'HTTP://LOCALHOST', 'http://0x7f.1', 'https://api.clearnox.test']) {
+      const loaded = await parse(edit({ 'clearnox.baseUrl': url }));
+      expect(loaded.mapping.clearnox.baseUrl, url).toBe(url);
+    }
+  });
+
+  it('refuses a user name or password in the API address', async () => {
+    const err = await fails(edit({ 'clearnox.baseUrl': 'https://me:pw@api.clearnox.test' }));
+    expect(err.message).toContain('mapping.yaml:2 clearnox.baseUrl: holds a user name or password before the @; remove it');
+  });
+
   it('checks match.pattern compiles', async () => {
     const err = await fails(`${BASE}match:\n  pattern: "FA-(\\\\d+"\n`);
     expect(err.problems).toEqual([
