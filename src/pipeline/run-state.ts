@@ -32,6 +32,13 @@ const JournalSchema = z.object({ version: z.literal(1), pending: z.array(Pending
 const STALE_MS = 60_000;
 const REFRESH_MS = 10_000;
 
+export interface RunStateOptions {
+  /** A lock not refreshed for this long is taken over (proper-lockfile's floor: 2 s). */
+  staleMs?: number;
+  /** How often a held lock is refreshed (floor: 1 s, at most half of staleMs). */
+  refreshMs?: number;
+}
+
 export class RunState {
   private constructor(
     private readonly file: string,
@@ -43,7 +50,7 @@ export class RunState {
    * Takes the lock of `mappingFile` in `dir` (created when missing) and reads what earlier runs
    * left. Throws RunBusyError when another run holds the lock.
    */
-  static async open(dir: string, mappingFile: string, log: Logger): Promise<RunState> {
+  static async open(dir: string, mappingFile: string, log: Logger, opts: RunStateOptions = {}): Promise<RunState> {
     try {
       await mkdir(dir, { recursive: true });
     } catch (e) {
@@ -59,8 +66,8 @@ export class RunState {
         lockfilePath: lockPath,
         realpath: false,
         fs: lockFs,
-        stale: STALE_MS,
-        update: REFRESH_MS,
+        stale: opts.staleMs ?? STALE_MS,
+        update: opts.refreshMs ?? REFRESH_MS,
         // A refresh missed (a suspended machine) must not kill a run in the middle of an upload.
         onCompromised: (e) => log.warn({ err: e.message }, `The lock of this run may have been taken over: ${e.message}`),
       });
