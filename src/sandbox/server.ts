@@ -51,6 +51,8 @@ export interface SandboxHandle {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:41234 */
   url: string;
   port: number;
+  /** The address the server is bound to, as the system reports it (0.0.0.0 or :: for every interface). */
+  boundTo: string;
   close(): Promise<void>;
   state(): SandboxState;
   control: SandboxControl;
@@ -109,6 +111,7 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
   return {
     url: `http://${host}:${address.port}`,
     port: address.port,
+    boundTo: address.address,
     state: () => store.snapshot(),
     control,
     close: () => {

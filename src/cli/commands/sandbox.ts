@@ -1,4 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { isLoopbackHost } from '../../loopback.js';
 import { SANDBOX_BANNER, loadSandboxEntries, startSandbox } from '../../sandbox/server.js';
 
 interface SandboxArgs {
@@ -15,7 +16,7 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
   builder: (y: Argv) =>
     y
       .option('port', { type: 'number', default: 8080, describe: 'Port to listen on (0: any free port)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to bind; keep 127.0.0.1 unless you know why' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on; any other than this machine (127.0.0.1, ::1) opens the sandbox\'s state and control routes to the network' })
       .option('entries', { type: 'string', describe: 'JSON file of the entries without a document ([...] or {"entries": [...]})' })
       .option('client-id', { type: 'string', default: 'sandbox-client', describe: 'Client id the sandbox accepts' })
       .option('client-secret', { type: 'string', default: 'sandbox-secret', describe: 'Client secret the sandbox accepts' })
@@ -29,9 +30,13 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       clientId: args.clientId,
       clientSecret: args.clientSecret,
     });
+    const bound = `${sandbox.boundTo.includes(':') ? `[${sandbox.boundTo}]` : sandbox.boundTo}:${sandbox.port}`;
+    const everywhere = sandbox.boundTo === '0.0.0.0' || sandbox.boundTo === '::';
+    if (!isLoopbackHost(sandbox.boundTo)) process.stderr.write(`${networkWarning(bound)}\n`);
     process.stdout.write(
       `${SANDBOX_BANNER}\n` +
-        `Listening on ${sandbox.url} with ${entries.length} entries without a document.\n` +
+        `Listening on ${bound}${everywhere ? ' (every network interface of this machine)' : ''} with ${entries.length} entries without a document.\n` +
+        `On this machine set clearnox.baseUrl: ${sandbox.url}\n` +
         `Client id: ${args.clientId}. State: ${sandbox.url}/__sandbox/state. Stop with Ctrl+C.\n`,
     );
     await new Promise<void>((resolve) => {
@@ -41,3 +46,14 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     });
   },
 };
+
+// The sandbox takes no token on its /__sandbox/ routes, and plain HTTP carries the client secret:
+// off this machine, anyone on the network could read what it holds and steer it.
+function networkWarning(bound: string): string {
+  return (
+    `WARNING: the sandbox listens on ${bound}, which other machines can reach. Anyone on the network can then read ` +
+    `its state (GET /__sandbox/state: every entry and document attached) and steer it (POST /__sandbox/control: ` +
+    `expire tokens, inject failures, add entries), without a token; and the client id and secret sent to it cross ` +
+    `the network unencrypted. Use --host 127.0.0.1 (the default) unless this network is yours alone.`
+  );
+}
