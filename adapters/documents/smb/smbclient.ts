@@ -1,8 +1,7 @@
 // Debian's smbclient, one process per request. Commands go through standard input, never -c,
 // because -c splits at every ";" (quotes included) and invoice names hold them; -E keeps every
-// message on stderr so that standard output carries the file's bytes and nothing else. The
-// password travels in the child's environment (PASSWD), never on its command line.
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
+// message on stderr so that standard output carries the file's bytes and nothing else.
+import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { SmbOptions } from './options.js';
 import type { UncRoot } from './unc.js';
@@ -30,7 +29,9 @@ const CONNECTION =
   /NT_STATUS_(CONNECTION_\w+|IO_TIMEOUT|HOST_UNREACHABLE|NETWORK_UNREACHABLE|PIPE_\w+|END_OF_FILE|INVALID_NETWORK_RESPONSE|NETWORK_NAME_DELETED|PORT_UNREACHABLE|UNEXPECTED_NETWORK_ERROR|LOCAL_DISCONNECT|REMOTE_DISCONNECT)|Connection to .* failed|Error connecting/;
 
 // smbclient's own chatter, which may hold a file's name (and so any word).
-const NOISE = /^(Try "help"|getting file |\s*\d+ blocks of size|\s*$)/;
+// smbclient 4.17 reads PASSWD_FD at two points of its start-up; a later version reading it once
+// more would find the pipe empty, say so, and still log in with the line it read first.
+const NOISE = /^(Try "help"|getting file |\s*\d+ blocks of size|Error reading password from file descriptor \d+: empty password|\s*$)/;
 
 /** What went wrong, from the lines smbclient printed that are not the command's own output. */
 export function classify(messages: string): SmbStatus {
@@ -60,6 +61,11 @@ export interface SmbRun {
   kill(): void;
 }
 
+// The password reaches smbclient through a pipe of its own, read at start-up: not on its
+// command line (ps shows it to every account), not in its environment (/proc/<pid>/environ keeps
+// it for the process's whole life), not in a file (a killed run would leave it on disk).
+const PASSWORD_FD = 3;
+
 /**
  * With `data`, standard output carries a file's bytes (-E sends every message to stderr);
  * without, a command's text output and its messages both come on standard output.
@@ -79,34 +85,46 @@ export function runSmbclient(target: SmbTarget, command: string, data: boolean):
     `--option=client signing=${options.signing === 'required' ? 'required' : 'if_required'}`,
     `--option=client smb encrypt=${options.encryption === 'off' ? 'off' : options.encryption}`,
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.PASSWD;
-  delete env.USER;
+  const env = smbclientEnvironment(process.env);
   if (options.username) {
     args.push('-U', options.username);
     if (options.domain) args.push('-W', options.domain);
-    env.PASSWD = options.password ?? '';
-    if (!options.password) args.push('-N');
-  } else {
-    args.push('-N');
   }
-  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(target.program, args, {
-    env,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
+  if (options.username && options.password) env.PASSWD_FD = String(PASSWORD_FD);
+  else args.push('-N');
+  const child = spawn(target.program, args, { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], windowsHide: true });
+  const [stdin, stdout, stderrStream] = [child.stdin!, child.stdout!, child.stderr!];
+  const passwordPipe = child.stdio[PASSWORD_FD] as Writable;
+  passwordPipe.on('error', () => undefined);
+  // One line per read smbclient makes (see NOISE); a line it does not read dies with the pipe.
+  passwordPipe.end(options.username && options.password ? `${options.password}\n${options.password}\n` : '');
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => {
+  stderrStream.setEncoding('utf8');
+  stderrStream.on('data', (d: string) => {
     if (stderr.length < 64 * 1024) stderr += d;
   });
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
     child.once('error', (e) => resolve({ code: null, stderr: `${stderr}\nError starting ${target.program}: ${e.message}` }));
     child.once('close', (code) => resolve({ code, stderr }));
   });
-  child.stdin.on('error', () => undefined);
-  child.stdin.end(`${command}\n`);
-  return { stdout: child.stdout, done, kill: () => child.kill() };
+  stdin.on('error', () => undefined);
+  stdin.end(`${command}\n`);
+  return { stdout, done, kill: () => child.kill() };
+}
+
+/**
+ * The child's whole environment. The parent's holds the Clearnox client secret and every
+ * ${env:...} secret of the mapping file; smbclient was seen to need none of it (with an empty
+ * environment it finds its home through the account database and reads names as UTF-8).
+ * PATH finds the program; the Kerberos variables point at a ticket cache the account chose.
+ */
+export function smbclientEnvironment(parent: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of ['PATH', 'KRB5CCNAME', 'KRB5_CONFIG']) {
+    const value = parent[name];
+    if (value) env[name] = value;
+  }
+  return env;
 }
 
 /**

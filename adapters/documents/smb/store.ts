@@ -9,7 +9,7 @@ import { AdapterConfigError, DocumentError, type DocumentStore, type DocumentSto
 import { walkTree, type TreeEntry } from '../list-tree.js';
 import { localAdapter } from '../local.js';
 import { storeSegments } from '../store-path.js';
-import { classify, runSmbclient, smbLines, smbPath, type SmbTarget } from './smbclient.js';
+import { classify, runSmbclient, smbclientEnvironment, smbLines, smbPath, type SmbTarget } from './smbclient.js';
 import { SmbOptions } from './options.js';
 import { parseUnc } from './unc.js';
 
@@ -34,13 +34,17 @@ export const smbAdapter: DocumentStoreAdapter<SmbOptions> = {
       return localAdapter.open({ root: `\\\\${unc.server}\\${unc.share}${unc.folder.map((f) => `\\${f}`).join('')}` }, ctx);
     }
     if (!options.username) throw new AdapterConfigError('documents.username: give the account that may read the share (and documents.password).');
+    // smbclient reads the password as one line (see smbclient.ts).
+    if (options.password && /[\r\n]/.test(options.password)) {
+      throw new AdapterConfigError('documents.password holds a line break, which smbclient cannot take: give the account a password without one.');
+    }
     return SmbStore.open({ unc, options, program: SMBCLIENT });
   },
 };
 
 /** Whether smbclient can be started here; the message says how to install it when not. */
 export function smbclientMissing(program = SMBCLIENT): string | null {
-  const r = spawnSync(program, ['--version'], { encoding: 'utf8' });
+  const r = spawnSync(program, ['--version'], { encoding: 'utf8', env: smbclientEnvironment(process.env) });
   if (!r.error && r.status === 0) return null;
   return `the smb store needs the program ${program} on this machine (Debian/Ubuntu: apt-get install smbclient), or run clearnox-sync on Windows, which reads shares itself.`;
 }

@@ -1,7 +1,9 @@
 // The SMB store against a real Samba (signing required, NTLMv2 only): logins and roots that do
-// not work, the network failing under a transfer, and the password kept out of every message.
+// not work, the network failing under a transfer, the password kept out of every message, of
+// smbclient's command line and environment, and links planted on the server.
 import { createHash } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmbOptions } from '../../../adapters/documents/smb/options.js';
@@ -88,6 +90,44 @@ describe('opening the share', () => {
     for (const p of ['FA"1.pdf', 'FA*.pdf', 'FA?.pdf', 'a|b.pdf', 'x\ny.pdf']) {
       await expect(store.open(p)).rejects.toMatchObject({ kind: 'not_found' });
     }
+  });
+});
+
+describe('the smbclient process', () => {
+  it('gets the password through a pipe and none of the parent\'s environment', async () => {
+    // A wrapper records what the real smbclient is started with, then becomes it.
+    const bin = await mkdtemp(path.join(os.tmpdir(), 'cnx-smbclient-'));
+    const dump = path.join(bin, 'started-with');
+    const program = path.join(bin, 'smbclient');
+    await writeFile(program, `#!/bin/sh\n{ printf 'ARG %s\\n' "$@"; env | sed 's/^/ENV /'; } >> '${dump}'\nexec /usr/bin/smbclient "$@"\n`);
+    await chmod(program, 0o700);
+    const secret = `clearnox-secret-${Math.random().toString(36).slice(2)}`;
+    const saved = { ...process.env };
+    Object.assign(process.env, { CLEARNOX_CLIENT_SECRET: secret, ERP_DB_PASSWORD: secret, PASSWD: secret, USER: 'someone-else', HOME: '/root' });
+    try {
+      const store = await SmbStore.open({ unc: parseUnc(options.root)!, options, program });
+      expect(await readAll(await store.open('FA-1.pdf'))).toEqual(fakePdf('FA-1'));
+      await store.close();
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+    const lines = (await readFile(dump, 'utf8')).split('\n');
+    await rm(bin, { recursive: true, force: true });
+    const env = lines.filter((l) => l.startsWith('ENV ')).map((l) => l.slice(4).split('=')[0]);
+    // /bin/sh adds PWD (and may add SHLVL, _) to what it was given.
+    expect([...new Set(env)].filter((k) => !['PWD', 'SHLVL', '_'].includes(k!)).sort()).toEqual(['PASSWD_FD', 'PATH']);
+    const text = lines.join('\n');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(options.password!);
+    expect(lines).toContain('ARG -U');
+  });
+
+  it('refuses a password smbclient would cut at a line break', async () => {
+    const e = await refusal({ ...options, password: 'first-line\nsecond-line' });
+    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e.message).toMatch(/documents\.password holds a line break/);
+    expect(e.message).not.toContain('first-line');
   });
 });
 
