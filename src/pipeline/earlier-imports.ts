@@ -2,30 +2,48 @@
 // an answer goes again with its Idempotency-Key (Clearnox answers with the first import if it had
 // it); an accepted import is waited for. Once they finish, their entries leave the list of
 // missing ones, so this run does not send those documents again; while one is still processing,
-// its entries are held back for the next run.
+// its entries are held back for the next run. What they attached or refused is this run's to
+// report, since no run reported it.
 import { access } from 'node:fs/promises';
+import type { ImportDocument } from '../clearnox/contract.js';
 import { ClearnoxApiError, ImportTimeoutError, NotFoundError } from '../clearnox/errors.js';
 import type { Logger } from '../log.js';
 import type { ClearnoxApi } from './api.js';
+import { documentOutcome, type EntryResult } from './outcomes.js';
 import type { PendingImport, RunState } from './run-state.js';
 
 /** The contract keeps an Idempotency-Key for 24 hours; past that, waiting is no longer the safe side. */
 const GIVE_UP_AFTER_MS = 24 * 3600_000;
 
+/** An earlier run's import this run saw complete. */
+export interface FinishedImport {
+  importId: string;
+  /** The archive had no answer and was sent again; otherwise its import was waited for. */
+  resent: boolean;
+  documents: ImportDocument[];
+}
+
+export interface SettleOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  now?: () => number;
+  /** Told of each completed import as soon as it is seen, so that a run stopped later still reports it. */
+  onFinished?: (done: FinishedImport) => void;
+}
+
 /** Entries of imports still processing, by entry id. */
 export async function settleEarlierImports(
   state: Pick<RunState, 'pending' | 'settled' | 'accepted'>,
   api: Pick<ClearnoxApi, 'waitForImport' | 'uploadArchive'>,
-  timeoutMs: number,
   log: Logger,
-  signal?: AbortSignal,
-  now: () => number = Date.now,
+  { timeoutMs, signal, now = Date.now, onFinished }: SettleOptions,
 ): Promise<Map<string, PendingImport>> {
   const held = new Map<string, PendingImport>();
   for (const earlier of [...state.pending]) {
     const key = earlier.idempotencyKey;
     const old = now() - Date.parse(earlier.sentAt) > GIVE_UP_AFTER_MS;
     let importId = earlier.importId;
+    const resent = importId === undefined;
     if (importId === undefined) {
       const sent = `An archive of ${earlier.entryIds.length} entries, sent on ${earlier.sentAt} without an answer,`;
       if (old || !earlier.archive || !(await exists(earlier.archive))) {
@@ -52,6 +70,7 @@ export async function settleEarlierImports(
       const rejected = docs.filter((d) => d.status === 'rejected').length;
       if (result.status === 'completed') {
         log.info({ importId, attached: docs.length - rejected, rejected }, `${which} completed: ${docs.length - rejected} attached, ${rejected} rejected.`);
+        onFinished?.({ importId, resent, documents: docs });
       } else {
         log.warn({ importId, error: result.error?.code }, `${which} failed (${result.error?.code ?? 'no reason given'}): its entries are sent again.`);
       }
@@ -74,6 +93,25 @@ export async function settleEarlierImports(
     }
   }
   return held;
+}
+
+/**
+ * The report's rows for what earlier runs' imports did, one per entry, leaving out the entries
+ * this run listed: those are still missing, and this run's own handling of them is their row.
+ */
+export function earlierRows(finished: readonly FinishedImport[], listed: ReadonlySet<string>): EntryResult[] {
+  const rows = new Map<string, EntryResult>();
+  for (const { importId, resent, documents } of finished) {
+    const how = resent ? "an earlier run's archive, sent again by this run" : "an earlier run's import, waited for by this run";
+    for (const doc of documents) {
+      const { outcome, reasonCode, reason } = documentOutcome(doc);
+      for (const entryId of doc.entryIds) {
+        if (listed.has(entryId)) continue;
+        rows.set(entryId, { entryId, outcome, reasonCode, reason: `${reason} (import ${importId}: ${how})`, fileName: doc.fileName, importId, sentByEarlierRun: true });
+      }
+    }
+  }
+  return [...rows.values()];
 }
 
 async function exists(file: string): Promise<boolean> {

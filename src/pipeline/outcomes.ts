@@ -1,4 +1,4 @@
-import type { Entry } from '../clearnox/contract.js';
+import type { Entry, ImportDocument } from '../clearnox/contract.js';
 
 export type Outcome =
   | 'attached'
@@ -27,14 +27,19 @@ export type ReasonCode =
   | 'import_failed'
   | 'import_pending'
   | 'not_sent'
+  | 'not_handled'
   | 'attached'
   | 'checked';
 
 export interface EntryResult {
   entryId: string;
-  documentNumber: string;
-  companyCode: string | null;
-  type: Entry['type'];
+  /**
+   * As Clearnox listed the entry. Absent on the rows of an earlier run's import: those entries
+   * have their document now, so this run did not list them (fileName says which document it was).
+   */
+  documentNumber?: string;
+  companyCode?: string | null;
+  type?: Entry['type'];
   outcome: Outcome;
   reasonCode: ReasonCode;
   reason: string;
@@ -42,4 +47,13 @@ export interface EntryResult {
   path?: string;
   fileName?: string;
   importId?: string;
+  /** An earlier run sent this document; this run saw its import complete. */
+  sentByEarlierRun?: true;
+}
+
+/** What a completed import says of one of its documents, as a row of the report tells it. */
+export function documentOutcome(doc: ImportDocument): Pick<EntryResult, 'outcome' | 'reasonCode' | 'reason'> {
+  if (doc.status === 'attached') return { outcome: 'attached', reasonCode: 'attached', reason: `attached as ${doc.fileName}` };
+  const code = doc.error?.code ?? 'UNKNOWN';
+  return { outcome: `rejected:${code}`, reasonCode: 'rejected_by_clearnox', reason: `Clearnox refused the document: ${doc.error?.message ?? code}` };
 }

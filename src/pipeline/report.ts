@@ -3,12 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Logger } from '../log.js';
 import { redactValue } from '../secrets.js';
 import type { EntryResult } from './outcomes.js';
 
 export type RunStatus = 'completed' | 'completed_with_failures' | 'aborted';
 
-export type AbortKind = 'config' | 'credentials' | 'unreachable' | 'refused' | 'interrupted' | 'busy' | 'internal';
+export type AbortKind = 'config' | 'credentials' | 'untrusted' | 'unreachable' | 'refused' | 'interrupted' | 'busy' | 'internal';
 
 export interface ArchiveReport {
   index: number;
@@ -29,47 +30,67 @@ export interface RunReport {
   dryRun: boolean;
   status: RunStatus;
   abort?: { stage: string; kind: AbortKind; message: string };
+  /** Clearnox's list of entries without a document was read to the end. */
+  listed: boolean;
   counts: ReportCounts;
   archives: ArchiveReport[];
   entries: EntryResult[];
 }
 
+/**
+ * Counts of the report's rows, so they add up: missingEntries = notFoundInSource + ambiguous +
+ * matched + notHandled, and matched = fileMissing + invalidDocument + entriesAttached +
+ * wouldAttach + rejected + errors.
+ */
 export interface ReportCounts {
+  /** Rows: the entries Clearnox listed, plus fromEarlierRuns. */
   missingEntries: number;
+  /** Rows of entries an earlier run's import (its archive sent again, or waited for) settled in this run. */
+  fromEarlierRuns: number;
   matched: number;
   notFoundInSource: number;
   ambiguous: number;
   fileMissing: number;
   invalidDocument: number;
+  /** This run's archives whose import completed (a failed import is not counted). */
   uploadedArchives: number;
+  /** Earlier runs' imports this run saw complete. */
+  earlierImports: number;
   entriesAttached: number;
   wouldAttach: number;
   rejected: Record<string, number>;
   errors: number;
+  /** Listed entries the run stopped before reaching (not_handled): neither looked up nor sent. */
+  notHandled: number;
 }
 
 export function newRunId(): string {
   return randomUUID();
 }
 
-export function countResults(entries: EntryResult[], uploadedArchives: number): ReportCounts {
+export function countResults(entries: EntryResult[], archives: { uploadedArchives: number; earlierImports: number }): ReportCounts {
   const counts: ReportCounts = {
     missingEntries: entries.length,
+    fromEarlierRuns: 0,
     matched: 0,
     notFoundInSource: 0,
     ambiguous: 0,
     fileMissing: 0,
     invalidDocument: 0,
-    uploadedArchives,
+    ...archives,
     entriesAttached: 0,
     wouldAttach: 0,
     rejected: {},
     errors: 0,
+    notHandled: 0,
   };
   for (const e of entries) {
-    if (e.outcome === 'not_found') counts.notFoundInSource++;
+    if (e.sentByEarlierRun) counts.fromEarlierRuns++;
+    if (e.reasonCode === 'not_handled') counts.notHandled++;
+    else if (e.outcome === 'not_found') counts.notFoundInSource++;
     else if (e.outcome === 'ambiguous') counts.ambiguous++;
     else counts.matched++;
+    if (e.reasonCode === 'not_handled') continue;
     if (e.outcome === 'file_missing') counts.fileMissing++;
     else if (e.outcome === 'invalid_document') counts.invalidDocument++;
     else if (e.outcome === 'attached') counts.entriesAttached++;
@@ -98,26 +119,74 @@ export async function writeReport(file: string, report: RunReport): Promise<void
   await rename(tmp, target);
 }
 
+/** One row as the console and the log say it, in the words of the report's row. */
+export function entryLine(e: EntryResult): string {
+  return `${e.documentNumber ?? e.fileName ?? '(no number)'} (${e.entryId}): ${e.outcome}: ${e.reason}`;
+}
+
+/** A row a person should look at; an aborted run's entries it never reached are counted, not listed. */
+function needsALook(e: EntryResult): boolean {
+  return !['attached', 'would_attach', 'not_found'].includes(e.outcome) && e.reasonCode !== 'not_handled';
+}
+
+/**
+ * One log record per row that is not an attachment, carrying the row's own fields: the log file,
+ * the console and the JSON report tell each entry's outcome in the same words.
+ */
+export function logEntries(entries: readonly EntryResult[], log: Logger): void {
+  for (const e of entries) {
+    if (e.outcome === 'attached' || e.outcome === 'would_attach') continue;
+    if (needsALook(e)) log.warn({ ...e }, entryLine(e));
+    else log.debug({ ...e }, entryLine(e));
+  }
+}
+
+const SHOWN_PROBLEMS = 5;
+
 export function summaryText(report: RunReport): string {
   const c = report.counts;
   const lines: string[] = [];
   const title = report.dryRun ? 'Dry run (nothing sent)' : 'Run';
-  const status =
-    report.status === 'aborted' ? 'ABORTED' : report.status === 'completed' ? 'completed' : 'completed, with documents not delivered';
-  lines.push(`${title} ${status}: ${c.missingEntries} entries without a document in Clearnox.`);
-  if (report.dryRun) lines.push(`  would attach        ${c.wouldAttach}`);
-  else lines.push(`  attached            ${c.entriesAttached}  (in ${c.uploadedArchives} archive${c.uploadedArchives === 1 ? '' : 's'})`);
-  lines.push(`  not in the ERP      ${c.notFoundInSource}  (normal for entries without an invoice, e.g. manual entries)`);
+  const listedByClearnox = c.missingEntries - c.fromEarlierRuns;
+  const whose = 'an earlier run had sent, whose import this run saw complete';
+  const earlier =
+    c.fromEarlierRuns === 0
+      ? ' in Clearnox'
+      : listedByClearnox === 0
+        ? `, all of them ${whose}`
+        : `: ${listedByClearnox} listed by Clearnox, and ${c.fromEarlierRuns} ${whose}`;
+  if (report.abort) {
+    // What stopped the run comes first and whole: it often says what to change (a fingerprint to pin).
+    lines.push(`${title} ABORTED while ${report.abort.stage}:`, `  ${report.abort.message}`);
+    if (!report.listed) lines.push("Clearnox's list of entries without a document was not read, so no document was looked up or sent for it.");
+    if (c.missingEntries > 0) lines.push(`Before it stopped: ${plural(c.missingEntries, 'entry', 'entries')} without a document${earlier}.`);
+  } else {
+    const status = report.status === 'completed' ? 'completed' : 'completed, with documents not delivered';
+    lines.push(`${title} ${status}: ${plural(c.missingEntries, 'entry', 'entries')} without a document${earlier}.`);
+  }
+  if (report.listed || c.missingEntries > 0) {
+    if (report.dryRun) lines.push(`  would attach        ${c.wouldAttach}`);
+    else {
+      const imports = c.earlierImports ? `, and ${plural(c.earlierImports, 'import')} of earlier runs` : '';
+      lines.push(`  attached            ${c.entriesAttached}  (in ${plural(c.uploadedArchives, 'archive')}${imports})`);
+    }
+  }
+  if (report.listed) lines.push(`  not in the ERP      ${c.notFoundInSource}  (normal for entries without an invoice, e.g. manual entries)`);
   if (c.fileMissing) lines.push(`  PDF file missing    ${c.fileMissing}`);
   if (c.invalidDocument) lines.push(`  invalid document    ${c.invalidDocument}`);
   if (c.ambiguous) lines.push(`  ambiguous number    ${c.ambiguous}  (one number, several files: nothing sent)`);
   for (const [code, n] of Object.entries(c.rejected)) lines.push(`  rejected ${code.padEnd(10)} ${n}`);
   if (c.errors) lines.push(`  errors              ${c.errors}`);
-  if (report.abort) lines.push(`Aborted during ${report.abort.stage}: ${report.abort.message}`);
-  const examples = report.entries.filter((e) => !['attached', 'would_attach', 'not_found'].includes(e.outcome)).slice(0, 5);
-  if (examples.length > 0) {
+  if (c.notHandled) lines.push(`  not handled         ${c.notHandled}  (the run stopped before them: not looked up, not sent; the next run takes them up)`);
+  const problems = report.entries.filter(needsALook);
+  if (problems.length > 0) {
     lines.push('First problems:');
-    for (const e of examples) lines.push(`  ${e.documentNumber} (${e.entryId}): ${e.outcome}: ${e.reason}`);
+    for (const e of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  ${entryLine(e)}`);
+    if (problems.length > SHOWN_PROBLEMS) lines.push(`  ... and ${problems.length - SHOWN_PROBLEMS} more in the report and the log.`);
   }
   return lines.join('\n');
+}
+
+function plural(n: number, word: string, words = `${word}s`): string {
+  return `${n} ${n === 1 ? word : words}`;
 }

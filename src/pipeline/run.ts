@@ -18,12 +18,12 @@ import { InvalidDocumentError, openPdf, statDocument } from './document-check.js
 import { FileNamer } from './file-names.js';
 import { scanFolderIndex } from './folder-index.js';
 import { lookupByCompany } from './company-sources.js';
-import type { EntryResult, Outcome, ReasonCode } from './outcomes.js';
+import { documentOutcome, type EntryResult, type Outcome, type ReasonCode } from './outcomes.js';
 import { packArchive, type PackItem } from './pack.js';
 import { planArchives } from './plan-archives.js';
-import { countResults, newRunId, type ArchiveReport, type RunReport } from './report.js';
+import { countResults, logEntries, newRunId, type ArchiveReport, type RunReport } from './report.js';
 import { RunState, type PendingImport } from './run-state.js';
-import { settleEarlierImports } from './earlier-imports.js';
+import { earlierRows, settleEarlierImports, type FinishedImport } from './earlier-imports.js';
 
 export interface RunOptions {
   loaded: LoadedMapping;
@@ -69,6 +69,9 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   const results = new Map<string, EntryResult>();
   const archives: ArchiveReport[] = [];
   let entries: Entry[] = [];
+  let listed = false;
+  // What earlier runs' imports did is reported by this run: no run has reported it.
+  const finishedEarlier: FinishedImport[] = [];
   let abort: RunReport['abort'];
   let store: DocumentStore | undefined;
   let workDir: string | undefined;
@@ -106,7 +109,11 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       state = await stage('taking the lock of this mapping file', () => RunState.open(dir, loaded.file, log));
       const known = state;
       held = await stage('waiting for the imports of earlier runs', () =>
-        settleEarlierImports(known, opts.api, mapping.upload.pollTimeoutSeconds * 1000, log, opts.signal),
+        settleEarlierImports(known, opts.api, log, {
+          timeoutMs: mapping.upload.pollTimeoutSeconds * 1000,
+          onFinished: (done) => finishedEarlier.push(done),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        }),
       );
     }
     entries = await stage('listing the missing entries in Clearnox', () =>
@@ -119,6 +126,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         },
       ),
     );
+    listed = true;
     log.info({ entries: entries.length }, `${entries.length} ${entries.length === 1 ? 'entry has' : 'entries have'} no document in Clearnox.`);
     const toLookUp = entries.filter((entry) => {
       const earlier = held.get(entry.id);
@@ -249,6 +257,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       );
     // One archive ahead: the next is read from the store while this one uploads and Clearnox
     // processes it, so slow shares and slow uplinks overlap. At most two archives are on disk.
+    let leftOutWhilePacking = 0;
     let ahead: ReturnType<typeof pack> | undefined = plan.length > 0 ? pack(0) : undefined;
     ahead?.catch(() => {});
     try {
@@ -257,6 +266,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         checkpoint('sending the documents to Clearnox');
         ahead = index + 1 < plan.length ? pack(index + 1) : undefined;
         ahead?.catch(() => {});
+        leftOutWhilePacking += packed.skipped.length;
         for (const { item, error } of packed.skipped) settleDocumentFailure(byKey.get(item.key)!, item.path, error);
         if (packed.included.length === 0) continue;
         const report: ArchiveReport = {
@@ -283,16 +293,19 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
           });
           report.status = result.status === 'completed' ? 'completed' : 'failed';
           if (result.error) report.message = `${result.error.code}: ${result.error.message}`;
-          recordImport(result, packed.included, byKey);
+          const failure = result.status === 'failed' ? importFailure(result) : undefined;
+          recordImport(result, packed.included, byKey, failure);
           await noteForNextRun(() => state!.settled(idempotencyKey));
           const docs = result.documents ?? [];
           const rejected = docs.filter((d) => d.status === 'rejected').length;
-          log.info(
-            { archive: report.index, importId: accepted.importId, status: result.status, attached: docs.length - rejected, rejected },
-            result.status === 'completed'
-              ? `Archive ${report.index}: ${docs.length - rejected} attached, ${rejected} rejected (import ${accepted.importId}).`
-              : `Archive ${report.index}: import ${accepted.importId} failed (${report.message ?? 'no reason given'}); nothing in it was attached, the next run sends it again.`,
-          );
+          if (failure) {
+            log.warn({ archive: report.index, importId: accepted.importId, status: result.status }, `Archive ${report.index} (import ${accepted.importId}): ${failure}.`);
+          } else {
+            log.info(
+              { archive: report.index, importId: accepted.importId, status: result.status, attached: docs.length - rejected, rejected },
+              `Archive ${report.index}: ${docs.length - rejected} attached, ${rejected} rejected (import ${accepted.importId}).`,
+            );
+          }
         } catch (e) {
           report.status = 'error';
           report.message = messageOf(e);
@@ -313,8 +326,8 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
               ...(report.importId ? { importId: report.importId } : {}),
             });
           }
+          log.error({ archive: report.index, err: messageOf(e) }, `Archive ${report.index}: ${reason}.`);
           if (stopsTheRun(e)) throw new StageError('sending the documents to Clearnox', e);
-          log.error({ err: messageOf(e) }, `Archive ${report.index} failed: ${messageOf(e)}`);
         } finally {
           await rm(packed.file, { force: true });
         }
@@ -323,11 +336,20 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       // An abort must not close the store or remove the folder under an archive still being read.
       await ahead?.then((p) => rm(p.file, { force: true })).catch(() => {});
     }
+    if (leftOutWhilePacking > 0) {
+      const packedDocuments = archives.reduce((n, a) => n + a.documents, 0);
+      log.info(
+        { documents: items.length, leftOut: leftOutWhilePacking, archives: archives.length },
+        `${leftOutWhilePacking} of the ${plural(items.length, 'document')} found invalid or unreadable while packing were left out: ${packedDocuments} went into ${plural(archives.length, 'archive')}.`,
+      );
+    }
     return finish();
   } catch (e) {
     if (e instanceof StageError) {
       abort = { stage: e.stage, kind: abortKind(e.error), message: messageOf(e.error) };
-      log.error({ stage: e.stage, kind: abort.kind }, `Run aborted while ${e.stage}: ${abort.message}`);
+      // An error no stage expects is a bug: its stack goes to the log, for the report of it.
+      const stack = abort.kind === 'internal' && e.error instanceof Error ? { err: e.error.stack } : {};
+      log.error({ stage: e.stage, kind: abort.kind, ...stack }, `Run aborted while ${e.stage}: ${abort.kind === 'internal' ? 'internal error (a bug): ' : ''}${abort.message}`);
     } else {
       // Outside every stage only a bug can throw: say so, with the stack in the log file.
       abort = { stage: 'the run', kind: 'internal', message: messageOf(e) };
@@ -359,32 +381,33 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     }
   }
 
-  function recordImport(result: Import, included: PackItem[], byKey: Map<string, DocumentGroup>): void {
+  function recordImport(result: Import, included: PackItem[], byKey: Map<string, DocumentGroup>, failure: string | undefined): void {
     const reported = new Map((result.documents ?? []).map((d) => [d.fileName, d]));
     for (const item of included) {
       const group = byKey.get(item.key)!;
       const extra = { path: item.path, fileName: item.fileName, importId: result.importId };
       const doc = reported.get(item.fileName);
-      if (result.status === 'failed') {
-        const code = result.error?.code ?? 'UNKNOWN';
-        settleGroup(group, 'error', 'import_failed', `Clearnox could not import the archive (${code}: ${result.error?.message ?? 'no detail'})`, extra);
+      if (failure) {
+        settleGroup(group, 'error', 'import_failed', failure, extra);
       } else if (!doc) {
         settleGroup(group, 'error', 'import_failed', 'Clearnox did not report on this document', extra);
-      } else if (doc.status === 'attached') {
-        settleGroup(group, 'attached', 'attached', `attached as ${item.fileName}`, extra);
       } else {
-        const code = doc.error?.code ?? 'UNKNOWN';
-        settleGroup(group, `rejected:${code}`, 'rejected_by_clearnox', `Clearnox refused the document: ${doc.error?.message ?? code}`, extra);
+        const { outcome, reasonCode, reason } = documentOutcome(doc);
+        settleGroup(group, outcome, reasonCode, reason, extra);
       }
     }
   }
 
   function finish(): RunReport {
     for (const entry of entries) {
-      if (!results.has(entry.id)) settle(entry, 'error', 'not_sent', 'not handled: the run stopped before this entry');
+      if (!results.has(entry.id)) settle(entry, 'error', 'not_handled', 'not handled: the run stopped before this entry');
     }
-    const ordered = entries.map((e) => results.get(e.id)!);
-    const counts = countResults(ordered, archives.filter((a) => a.importId).length);
+    const ordered = [...entries.map((e) => results.get(e.id)!), ...earlierRows(finishedEarlier, new Set(entries.map((e) => e.id)))];
+    const counts = countResults(ordered, {
+      uploadedArchives: archives.filter((a) => a.status === 'completed').length,
+      earlierImports: finishedEarlier.length,
+    });
+    logEntries(ordered, log);
     const failures = ordered.some((r) => !['attached', 'would_attach', 'not_found'].includes(r.outcome));
     return {
       runId,
@@ -395,6 +418,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       dryRun,
       status: abort ? 'aborted' : failures ? 'completed_with_failures' : 'completed',
       ...(abort ? { abort } : {}),
+      listed,
       counts,
       archives,
       entries: ordered,
@@ -406,6 +430,11 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
 function pick(section: Record<string, unknown>, adapter: { optionsSchema: unknown }): Record<string, unknown> {
   const shape = (adapter.optionsSchema as { shape?: Record<string, unknown> }).shape ?? {};
   return Object.fromEntries(Object.entries(section).filter(([k]) => k in shape));
+}
+
+function importFailure(result: Import): string {
+  const code = result.error?.code ?? 'UNKNOWN';
+  return `Clearnox could not import the archive (${code}: ${result.error?.message ?? 'no detail'}); nothing in it was attached, the next run sends it again`;
 }
 
 function metadataCost(d: PackItem): number {

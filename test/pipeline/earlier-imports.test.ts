@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Import } from '../../src/clearnox/contract.js';
 import { ImportTimeoutError, InvalidRequestError, NetworkError, NotFoundError } from '../../src/clearnox/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { settleEarlierImports } from '../../src/pipeline/earlier-imports.js';
+import { earlierRows, settleEarlierImports, type FinishedImport } from '../../src/pipeline/earlier-imports.js';
 import type { PendingImport } from '../../src/pipeline/run-state.js';
 
 const NOW = Date.parse('2026-11-25T02:30:00Z');
@@ -27,6 +27,7 @@ function fixture(pending: PendingImport[], answers: Record<string, Import | Erro
   const accepted: string[] = [];
   const uploaded: Array<[string, string]> = [];
   const warnings: string[] = [];
+  const finished: FinishedImport[] = [];
   const state = {
     pending,
     settled: async (key: string) => void settled.push(key),
@@ -46,7 +47,14 @@ function fixture(pending: PendingImport[], answers: Record<string, Import | Erro
     },
   };
   const log = { ...silentLogger, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') } as typeof silentLogger;
-  return { run: () => settleEarlierImports(state, api, 1000, log, undefined, () => NOW), settled, accepted, uploaded, warnings };
+  return {
+    run: () => settleEarlierImports(state, api, log, { timeoutMs: 1000, now: () => NOW, onFinished: (f) => void finished.push(f) }),
+    settled,
+    accepted,
+    uploaded,
+    warnings,
+    finished,
+  };
 }
 
 describe('settleEarlierImports', () => {
@@ -104,5 +112,55 @@ describe('settleEarlierImports', () => {
     const g = fixture([sent('two', ['e2'], { archive: path.join(dir, 'kept.zip') })], {}, { 'k-two': new NetworkError('reset', 'api', 'upload', 'ECONNRESET') });
     await expect(g.run()).rejects.toThrow(NetworkError);
     expect(g.settled).toEqual([]);
+  });
+
+  it('tells of each completed import as soon as it is seen, even when a later one stops the run', async () => {
+    const kept = path.join(dir, 'kept.zip');
+    const f = fixture(
+      [sent('waited', ['e1'], { importId: 'imp_w' }), sent('resent', ['e2'], { archive: kept }), sent('failed', ['e3'], { importId: 'imp_f' }), sent('cut', ['e4'], { importId: 'imp_cut' })],
+      {
+        imp_w: done('imp_w'),
+        imp_r: done('imp_r'),
+        imp_f: { importId: 'imp_f', status: 'failed', error: { code: 'INTERNAL', message: 'm' } } as Import,
+        imp_cut: new NetworkError('reset', 'api', 'import', 'ECONNRESET'),
+      },
+      { 'k-resent': 'imp_r' },
+    );
+    await expect(f.run()).rejects.toThrow(NetworkError);
+    // A failed import attached nothing: its entries are still missing and this run's to send.
+    expect(f.finished.map((x) => [x.importId, x.resent])).toEqual([['imp_w', false], ['imp_r', true]]);
+  });
+});
+
+describe('earlierRows', () => {
+  const finished: FinishedImport[] = [
+    {
+      importId: 'imp_w',
+      resent: false,
+      documents: [
+        { fileName: 'FA-1.pdf', status: 'attached', entryIds: ['e1', 'e2'] },
+        { fileName: 'FA-2.pdf', status: 'rejected', entryIds: ['e3'], error: { code: 'ENTRY_ALREADY_HAS_DOCUMENT', message: 'entry e3 already has a document' } },
+        { fileName: 'FA-3.pdf', status: 'rejected', entryIds: ['e4'], error: { code: 'INVALID_PDF', message: 'not a PDF' } },
+      ],
+    },
+    { importId: 'imp_r', resent: true, documents: [{ fileName: 'FA-5.pdf', status: 'attached', entryIds: ['e5'] }] },
+  ];
+
+  it('gives one row per entry of each document, saying which import and how this run saw it', () => {
+    // e4 is still missing (listed): this run handles it, and its own row tells how.
+    expect(earlierRows(finished, new Set(['e4', 'e9']))).toEqual([
+      { entryId: 'e1', outcome: 'attached', reasonCode: 'attached', reason: "attached as FA-1.pdf (import imp_w: an earlier run's import, waited for by this run)", fileName: 'FA-1.pdf', importId: 'imp_w', sentByEarlierRun: true },
+      { entryId: 'e2', outcome: 'attached', reasonCode: 'attached', reason: "attached as FA-1.pdf (import imp_w: an earlier run's import, waited for by this run)", fileName: 'FA-1.pdf', importId: 'imp_w', sentByEarlierRun: true },
+      {
+        entryId: 'e3',
+        outcome: 'rejected:ENTRY_ALREADY_HAS_DOCUMENT',
+        reasonCode: 'rejected_by_clearnox',
+        reason: "Clearnox refused the document: entry e3 already has a document (import imp_w: an earlier run's import, waited for by this run)",
+        fileName: 'FA-2.pdf',
+        importId: 'imp_w',
+        sentByEarlierRun: true,
+      },
+      { entryId: 'e5', outcome: 'attached', reasonCode: 'attached', reason: "attached as FA-5.pdf (import imp_r: an earlier run's archive, sent again by this run)", fileName: 'FA-5.pdf', importId: 'imp_r', sentByEarlierRun: true },
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import type { Entry } from '../../src/clearnox/contract.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { loadMapping } from '../../src/mapping/load.js';
 import type { ClearnoxApi } from '../../src/pipeline/api.js';
-import { writeReport } from '../../src/pipeline/report.js';
+import { summaryText, writeReport } from '../../src/pipeline/report.js';
 import { runSync } from '../../src/pipeline/run.js';
 import { RunState } from '../../src/pipeline/run-state.js';
 import { exitCodeFor } from '../../src/cli/commands/run.js';
@@ -156,6 +156,10 @@ describe('run against SQLite + folder + sandbox', () => {
     expect(first.status).toBe('completed_with_failures');
     const failedIds = first.entries.filter((e) => e.reasonCode === 'import_failed').map((e) => e.entryId);
     expect(failedIds.length).toBeGreaterThan(0);
+    // The failed import attached nothing: "attached N (in M archives)" counts the three others only.
+    expect(first.archives.filter((a) => a.importId)).toHaveLength(4);
+    expect(first.counts.uploadedArchives).toBe(3);
+    expect(summaryText(first)).toMatch(new RegExp(`attached +${attachable.length - failedIds.length} +\\(in 3 archives\\)`));
 
     sandbox!.control.failNext('imports', 503, 'UNAVAILABLE', 6);
     // Nothing left but the failed archive's entries: 503 past every repeat hits them, and the run stops.
@@ -168,7 +172,12 @@ describe('run against SQLite + folder + sandbox', () => {
     // that same archive again under its key before listing, and the entries are no longer missing.
     const imports = sandbox!.state().imports.length;
     const third = await runSync({ loaded, adapters, api, log: silentLogger });
-    expect(third.entries.filter((e) => failedIds.includes(e.entryId))).toEqual([]);
+    // No longer missing, they are this run's doing all the same: its report says so.
+    expect(third.entries.filter((e) => failedIds.includes(e.entryId)).map((e) => [e.entryId, e.outcome, e.sentByEarlierRun]).sort()).toEqual(
+      failedIds.map((id) => [id, 'attached', true]).sort(),
+    );
+    expect(third.entries.find((e) => e.entryId === failedIds[0])!.reason).toMatch(/^attached as .*\.pdf \(import imp_\w+: an earlier run's archive, sent again by this run\)$/);
+    expect(third.counts).toMatchObject({ fromEarlierRuns: failedIds.length, entriesAttached: failedIds.length, earlierImports: 1, uploadedArchives: 0 });
     expect(third.archives).toEqual([]);
     expect(sandbox!.state().imports).toHaveLength(imports + 1);
     const state = sandbox!.state();
@@ -209,7 +218,12 @@ describe('run against SQLite + folder + sandbox', () => {
     // Once it has completed, the next run sees its entries attached and has nothing to send.
     await expect.poll(() => sandbox!.state().imports[0]!.status, { timeout: 5000 }).toBe('completed');
     const third = await runSync({ loaded, adapters, api, log: silentLogger });
-    expect(third.entries).toEqual([]);
+    expect(third.entries.map((e) => [e.entryId, e.outcome, e.importId, e.sentByEarlierRun])).toEqual(
+      ['ent_01', 'ent_02', 'ent_03', 'ent_04'].map((id) => [id, 'attached', importId, true]),
+    );
+    expect(third.entries[0]!.reason).toBe(`attached as FA-1.pdf (import ${importId}: an earlier run's import, waited for by this run)`);
+    expect(third.counts).toMatchObject({ missingEntries: 4, fromEarlierRuns: 4, matched: 4, entriesAttached: 4, uploadedArchives: 0, earlierImports: 1 });
+    expect(summaryText(third)).toMatch(/^Run completed: 4 entries without a document, all of them an earlier run had sent, whose import this run saw complete\.\n  attached +4 +\(in 0 archives, and 1 import of earlier runs\)/);
     expect(third.status).toBe('completed');
     const state = sandbox!.state();
     expect(state.imports).toHaveLength(1);
@@ -230,7 +244,9 @@ describe('run against SQLite + folder + sandbox', () => {
 
     const second = await runSync({ loaded, adapters, api, log: silentLogger });
     expect(second.abort).toBeUndefined();
-    expect(second.entries).toEqual([]);
+    expect(second.entries.map((e) => [e.entryId, e.outcome, e.reasonCode])).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04'].map((id) => [id, 'attached', 'attached']));
+    expect(second.entries.every((e) => /an earlier run's archive, sent again by this run/.test(e.reason))).toBe(true);
+    expect(second.counts).toMatchObject({ entriesAttached: 4, fromEarlierRuns: 4, earlierImports: 1 });
     const state = sandbox!.state();
     expect(state.imports).toHaveLength(1);
     expect(state.entries.filter((e) => e.attachCount === 1).map((e) => e.id)).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04']);
@@ -270,6 +286,15 @@ describe('run against SQLite + folder + sandbox', () => {
     const r2 = await runSync({ loaded, adapters, api: down, log: silentLogger });
     expect(r2.abort?.kind).toBe('unreachable');
     expect(r2.entries).toEqual([]);
+    // Nothing was listed: no count to show as if it were a result, and what stopped it comes first.
+    expect(r2.listed).toBe(false);
+    const summary = summaryText(r2);
+    expect(summary.split('\n').slice(0, 3)).toEqual([
+      'Run ABORTED while listing the missing entries in Clearnox:',
+      `  ${r2.abort!.message}`,
+      "Clearnox's list of entries without a document was not read, so no document was looked up or sent for it.",
+    ]);
+    expect(summary).not.toMatch(/0 entries|attached|not in the ERP/);
   });
 
   it('keeps the secret out of the report and the log file', async () => {
