@@ -11,7 +11,7 @@ import { connectKnex, runReadOnly, type KnexSettings } from './knex-source.js';
 import { mssqlAdapter, mssqlKnexSettings } from './mssql.js';
 import { mysqlAdapter, mysqlSettings } from './mysql.js';
 import { postgresAdapter, postgresSettings } from './postgres.js';
-import { readOnlyProblem } from './sql-guard.js';
+import { readOnlyProblem, type SqlDialect } from './sql-guard.js';
 import { sqliteAdapter, sqliteSettings } from './sqlite.js';
 
 const DatabaseStoreOptions = z
@@ -47,8 +47,6 @@ export const databaseStoreAdapter: DocumentStoreAdapter<Options> = {
   description: 'The PDFs are in the accounting database itself (BLOB, bytea, varbinary), read through the source\'s connection.',
   optionsSchema: DatabaseStoreOptions,
   async open(options, ctx) {
-    const problem = readOnlyProblem(options.query, PATH_BINDING);
-    if (problem) throw new AdapterConfigError(`documents.query refused: ${problem}.`);
     const section = ctx.source;
     const kind = section ? SOURCES[section.type] : undefined;
     if (!section || !kind) {
@@ -56,6 +54,8 @@ export const databaseStoreAdapter: DocumentStoreAdapter<Options> = {
         `documents.type database reads the PDFs through the source's connection, so source.type must be ${Object.keys(SOURCES).join(', ')} (it is ${section?.type ?? 'missing'}).`,
       );
     }
+    const problem = readOnlyProblem(options.query, section.type as SqlDialect, PATH_BINDING);
+    if (problem) throw new AdapterConfigError(`documents.query refused: ${problem}.`);
     const companies = (section['companies'] ?? {}) as Record<string, Record<string, unknown>>;
     const moved = Object.entries(companies).find(([, keys]) => Object.keys(keys).some((k) => !SAME_CONNECTION.has(k)));
     if (moved) {

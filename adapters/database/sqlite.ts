@@ -33,7 +33,7 @@ export const sqliteAdapter: DatabaseAdapter<Options> = {
   description: 'SQLite database file, opened read-only.',
   optionsSchema: SqliteOptions,
   async open(options, query, ctx) {
-    checkQuery(query);
+    checkQuery(query, 'sqlite');
     return openKnexSource(await sqliteSettings(options, ctx), query, ctx);
   },
 };
