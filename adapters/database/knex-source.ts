@@ -4,7 +4,7 @@
 import knexFactory, { type Knex } from 'knex';
 import { AdapterConfigError, type AdapterContext, type DatabaseSource, type LookupBatch, type SourceQuery, type SourceRow, type TableQuery } from '../types.js';
 import { where, type Target } from './errors.js';
-import { readOnlyProblem } from './sql-guard.js';
+import { readOnlyProblem, type SqlDialect } from './sql-guard.js';
 
 export class QueryRefusedError extends AdapterConfigError {}
 
@@ -29,15 +29,15 @@ export interface Dialect {
   blob: { size(column: string): string; slice(column: string): string };
 }
 
-export function checkQuery(query: SourceQuery): void {
-  const problem = 'sql' in query ? readOnlyProblem(query.sql) : tableQueryProblem(query.table);
+export function checkQuery(query: SourceQuery, dialect: SqlDialect): void {
+  const problem = 'sql' in query ? readOnlyProblem(query.sql, dialect) : tableQueryProblem(query.table, dialect);
   if (problem) throw new QueryRefusedError(`source.query refused: ${problem}.`);
 }
 
-function tableQueryProblem(table: TableQuery): string | null {
+function tableQueryProblem(table: TableQuery, dialect: SqlDialect): string | null {
   // The condition is the only raw SQL of the table form: check it inside the statement it joins.
   if (table.where === undefined) return null;
-  return readOnlyProblem(`SELECT 1 FROM t WHERE (${table.where}) AND n IN (:documentNumbers)`);
+  return readOnlyProblem(`SELECT 1 FROM t WHERE (${table.where}) AND n IN (:documentNumbers)`, dialect);
 }
 
 /** Values a batch may hold so that the statement stays under the database's parameter limit. */
@@ -203,6 +203,8 @@ export interface KnexSettings {
   connectTimeoutSeconds: number;
   target: Target;
   dialect: Dialect;
+  /** Run once connected, before any look-up; throws to refuse the account (SQL Server: one that can write). */
+  checkAccount?: (db: Knex, ctx: AdapterContext) => Promise<void>;
 }
 
 /** A pool and a first statement, so that a wrong host or password fails before any look-up. */
@@ -215,13 +217,26 @@ export async function connectKnex(settings: KnexSettings, ctx: AdapterContext, c
     log: quietLog(ctx),
   });
   await connectOrExplain(db, settings.dialect);
+  if (settings.checkAccount) {
+    await settings.checkAccount(db, ctx).catch(async (e: unknown) => {
+      await db.destroy().catch(() => undefined);
+      throw e;
+    });
+  }
   ctx.log.debug({ host: settings.target.host, database: settings.target.database }, `Connected to ${where(settings.target)}`);
   return db;
 }
 
+/** The SQL a knex client's database speaks, as the query guard reads it. */
+export function sqlDialectOf(client: string): SqlDialect {
+  const dialect = ({ pg: 'postgres', mysql2: 'mysql', mssql: 'mssql', 'better-sqlite3': 'sqlite' } as const)[client];
+  if (!dialect) throw new Error(`no SQL dialect known for the knex client ${client}`);
+  return dialect;
+}
+
 /** Two connections: the look-up keeps two batches asked ahead (src/pipeline/lookup.ts). */
 export async function openKnexSource(settings: KnexSettings, query: SourceQuery, ctx: AdapterContext): Promise<KnexSource> {
-  checkQuery(query);
+  checkQuery(query, sqlDialectOf(settings.client));
   return new KnexSource(await connectKnex(settings, ctx, 2), query, settings.dialect);
 }
 
