@@ -2,7 +2,7 @@
 // what to ask the DBA. Driver messages are passed through `redact`, and none of these messages is
 // built from the password, so a password can never be echoed.
 import { redact } from '../../src/secrets.js';
-import { AdapterConfigError } from '../types.js';
+import { AdapterConfigError, UntrustedServerError } from '../types.js';
 
 /** Where the adapter tried to connect, as the mapping file says it (never the password). */
 export interface Target {
@@ -145,10 +145,19 @@ export function errorCode(e: unknown): string | undefined {
   return typeof inner?.code === 'string' ? inner.code : undefined;
 }
 
-/** Certificate problems of an encrypted connection (Node's TLS error codes). */
-export function tlsProblem(e: unknown, t: Target, howToTrust: string): AdapterConfigError | null {
+/**
+ * Problems of an encrypted connection (Node's TLS error codes). A certificate that does not verify
+ * means the server did not prove it is the one the mapping file names: `howToTrust` says how to
+ * give its CA, never how to stop checking.
+ */
+export function tlsProblem(e: unknown, t: Target, howToTrust: string): UntrustedServerError | AdapterConfigError | null {
   const code = errorCode(e) ?? '';
   const message = driverMessage(e);
-  if (!/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/i.test(code) && !/certificate|self.signed|SSL|TLS/i.test(message)) return null;
+  // Some drivers replace Node's code with their own (mysql2: HANDSHAKE_SSL_ERROR): the words tell then.
+  const certificate = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|HOSTNAME|ALTNAME/i.test(code) || /certificate|self.signed/i.test(message);
+  if (certificate) {
+    return new UntrustedServerError(`the certificate of ${where(t)} could not be verified (${message}), so nothing was sent. ${howToTrust}`, { cause: e });
+  }
+  if (!/ERR_TLS|ERR_SSL/i.test(code) && !/SSL|TLS/i.test(message)) return null;
   return new AdapterConfigError(`the encrypted connection to ${where(t)} failed: ${message}. ${howToTrust}`, { cause: e });
 }

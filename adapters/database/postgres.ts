@@ -1,9 +1,11 @@
 import type pg from 'pg';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
+import { AdapterConfigError, UntrustedServerError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { lineAt, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
 import { openKnexSource, readOnlyOnConnection, type Dialect, type KnexSettings } from './knex-source.js';
+import { allowPasswordWithoutVerifiedTls, passwordRefused, verifiedTls, type PasswordPolicy } from './password-guard.js';
+import { passwordGuardedStream } from './postgres-password-guard.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
 const PostgresOptions = z
@@ -17,8 +19,15 @@ const PostgresOptions = z
     sslMode: z
       .enum(['disable', 'require', 'verify-ca', 'verify-full'])
       .default('disable')
-      .describe('As libpq\'s sslmode: disable, require (encrypted, certificate not checked), verify-ca, verify-full.'),
-    sslRootCert: z.string().min(1).optional().describe('CA certificate file (PEM) for verify-ca / verify-full, relative to the mapping file.'),
+      .describe(
+        'As libpq\'s sslmode: disable, require (encrypted, certificate not checked), verify-ca, verify-full. Only verify-full (or verify-ca with sslRootCert) proves the server is yours; without it a server asking for the password in cleartext or MD5 is refused.',
+      ),
+    sslRootCert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('CA certificate file (PEM) that signed the server\'s certificate (a self-signed certificate: the certificate itself), for verify-ca / verify-full, relative to the mapping file.'),
+    allowPasswordWithoutVerifiedTls,
     queryTimeoutSeconds: z.number().positive().default(300).describe('Longest time one look-up query may run (statement_timeout).'),
   })
   .strict();
@@ -30,6 +39,19 @@ const MAX_PARAMETERS = 65_000;
 const DATE_OID = 1082;
 const SSL_MODES = { disable: 'off', require: 'encrypt', 'verify-ca': 'verify-ca', 'verify-full': 'verify-full' } as const;
 
+const TRUST_ADVICE =
+  'Set source.sslRootCert to the CA certificate (PEM) that signed the server\'s certificate (for a self-signed certificate, that certificate itself: ' +
+  'the file the server\'s ssl_cert_file names), and write in source.host a name the certificate holds.';
+
+const SCRAM_ADVICE =
+  '; or have the server ask for SCRAM instead, which never sends the password (password_encryption = scram-sha-256, the password set again, and scram-sha-256 on the pg_hba.conf line for this machine)';
+
+// A cleartext password travels as it is; an MD5 answer logs in as well as the password to a
+// server that relays the challenge to the real one.
+function passwordGuard(policy: PasswordPolicy) {
+  return passwordGuardedStream((stream) => (verifiedTls(stream, policy) ? null : passwordRefused(policy, 'in cleartext or as an MD5 hash', SCRAM_ADVICE)));
+}
+
 export function postgresTarget(o: Options): Target {
   return { ...serverTarget('PostgreSQL', 5432, o), queryTimeoutSeconds: o.queryTimeoutSeconds };
 }
@@ -40,16 +62,17 @@ export function postgresDialect(t: Target, schema?: string): Dialect {
     run: runReadOnlyQuery,
     blob: { size: (column) => `octet_length(${column})`, slice: (column) => `substring(${column} from :offset for :length)` },
     explain(e, sql, sent) {
+      if (e instanceof UntrustedServerError) return e;
       const code = (e as { code?: string }).code;
       if (code === '28P01') return loginFailed(t, 'wrong password, or no such user', e);
       if (code === '28000') {
         return new AdapterConfigError(
-          `${where(t)} refuses user "${t.user ?? ''}" from this machine (no line of its pg_hba.conf allows it${/no encryption/.test(String((e as Error).message)) ? ' without encryption; try sslMode: require' : ''}). Ask the database administrator to allow this machine, or check source.user.`,
+          `${where(t)} refuses user "${t.user ?? ''}" from this machine (no line of its pg_hba.conf allows it${/no encryption/.test(String((e as Error).message)) ? ' without encryption; set sslMode: verify-full and source.sslRootCert' : ''}). Ask the database administrator to allow this machine, or check source.user.`,
           { cause: e },
         );
       }
       if (code === '3D000') return noDatabase(t, e);
-      const net = networkProblem(e, t) ?? tlsProblem(e, t, 'Set source.sslRootCert to the CA that signed the server certificate, or use sslMode: require.');
+      const net = networkProblem(e, t) ?? tlsProblem(e, t, TRUST_ADVICE);
       if (net) return net;
       if (code === '57014' && /statement timeout/.test(String((e as Error).message))) return queryTimedOut(t, e);
       if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
@@ -80,6 +103,12 @@ export async function postgresSettings(options: Options, ctx: AdapterContext): P
   const target = postgresTarget(options);
   const ca = await readCertificate('source.sslRootCert', options.sslRootCert, ctx);
   const ssl = tlsOptions(SSL_MODES[options.sslMode], ca) ?? false;
+  const policy: PasswordPolicy = {
+    target,
+    allowUnverified: options.allowPasswordWithoutVerifiedTls,
+    anyPublicCertificate: options.sslMode === 'verify-ca' && !ca,
+    howToVerify: 'set source.sslMode: verify-full and source.sslRootCert to the CA certificate (PEM) that signed the server\'s certificate',
+  };
   // Every transaction of the session is read-only: the server itself refuses a write, whatever
   // the query does (a function with side effects, nextval()).
   const startup = ['-c default_transaction_read_only=on', ...(options.schema ? [`-c search_path=${escapeOption(options.schema)}`] : [])];
@@ -96,6 +125,7 @@ export async function postgresSettings(options: Options, ctx: AdapterContext): P
       connectionTimeoutMillis: options.connectTimeoutSeconds * 1000,
       statement_timeout: options.queryTimeoutSeconds * 1000,
       types: await dateAsWritten(),
+      ...(policy.allowUnverified ? {} : { stream: passwordGuard(policy) }),
     },
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { QueryRefusedError } from '../../../adapters/database/knex-source.js';
-import { AdapterConfigError, type SourceQuery } from '../../../adapters/types.js';
+import { AdapterConfigError, UntrustedServerError, type SourceQuery } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/schema.js';
 import { groupEntries } from '../../../src/match/groups.js';
@@ -180,8 +180,9 @@ describe.each([
 
   it('refuses a certificate it cannot check, and says which key to set', async () => {
     const e = await failure(open(undefined, erp.tls('verify')));
-    expect(e).toBeInstanceOf(AdapterConfigError);
-    expect(e.message).toMatch(/the encrypted connection to the .* at 127\.0\.0\.1:\d+ failed: .*self.signed/i);
+    expect(e).toBeInstanceOf(UntrustedServerError);
+    expect(e.message).toMatch(/^the certificate of the .* at 127\.0\.0\.1:\d+ could not be verified \(.*self.signed.*\), so nothing was sent/i);
+    expect(e.message).not.toMatch(/sslMode: (require|REQUIRED)|rejectUnauthorized/);
     expect(e.message).toMatch(erp.engine === 'postgres' ? /source\.sslRootCert/ : /source\.sslCa/);
   });
 
