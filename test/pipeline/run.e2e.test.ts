@@ -2,14 +2,14 @@
 // state that each attachable entry was attached exactly once and nothing else.
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { builtinAdapters } from '../../adapters/index.js';
 import { ClearnoxClient } from '../../src/clearnox/client.js';
 import type { Entry } from '../../src/clearnox/contract.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { loadMapping } from '../../src/mapping/load.js';
 import type { ClearnoxApi } from '../../src/pipeline/api.js';
-import { summaryText, writeReport } from '../../src/pipeline/report.js';
+import { summaryText, writeReport, type RunReport } from '../../src/pipeline/report.js';
 import { runSync } from '../../src/pipeline/run.js';
 import { RunState } from '../../src/pipeline/run-state.js';
 import { exitCodeFor } from '../../src/cli/commands/run.js';
@@ -199,6 +199,60 @@ describe('run against SQLite + folder + sandbox', () => {
     expect(state.entries.filter((e) => e.attached).map((e) => e.id).sort()).toEqual([...attachable].sort());
     expect(state.entries.every((e) => e.attachCount <= 1)).toBe(true);
     expect(state.imports).toHaveLength(report.archives.length);
+  });
+
+  it('tells each entry the same way in the JSON report, on the console and in the log', async () => {
+    const { loaded, api, fixture: f } = await setUp();
+    // The first archive's import fails and someone attaches an entry meanwhile: every outcome a run that sends can give.
+    sandbox!.control.failNextImport('INVALID_METADATA');
+    const racing: ClearnoxApi = {
+      listMissingEntries: async (...args) => {
+        const list = await api.listMissingEntries(...args);
+        sandbox!.control.attachOutOfBand('ent_25');
+        return list;
+      },
+      uploadArchive: (...args) => api.uploadArchive(...args),
+      waitForImport: (...args) => api.waitForImport(...args),
+    };
+    const logFile = path.join(f.dir, 'run.log');
+    const console: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => console.push(String(chunk)) > 0);
+    let report: RunReport;
+    try {
+      report = await runSync({ loaded, adapters, api: racing, log: createLogger({ file: logFile }) });
+    } finally {
+      spy.mockRestore();
+    }
+    const reportFile = path.join(f.dir, 'report.json');
+    await writeReport(reportFile, report);
+    const json = JSON.parse(await readFile(reportFile, 'utf8')) as RunReport;
+    expect(new Set(json.entries.map((e) => e.outcome))).toEqual(
+      new Set(['attached', 'not_found', 'file_missing', 'invalid_document', 'ambiguous', 'rejected:ENTRY_ALREADY_HAS_DOCUMENT', 'error']),
+    );
+    const records = (await readFile(logFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown> & { msg: string });
+    const said = (line: string) => records.some((r) => r.msg === line);
+    for (const row of json.entries.filter((e) => e.outcome !== 'attached')) {
+      const line = `${row.documentNumber} (${row.entryId}): ${row.outcome}: ${row.reason}`;
+      const told = records.filter((r) => r.entryId === row.entryId);
+      expect(told, line).toHaveLength(1);
+      expect(told[0]).toMatchObject({ ...row, msg: line });
+      // Entries not in the ERP are normal: in the log file, not on the console.
+      if (row.outcome !== 'not_found') expect(console, line).toContain(`WARN: ${line}\n`);
+    }
+    const summary = summaryText(json).split('\n');
+    const problems = summary.slice(summary.indexOf('First problems:') + 1);
+    expect(problems.at(-1)).toMatch(/^  \.\.\. and \d+ more in the report and the log\.$/);
+    for (const line of problems.slice(0, -1)) expect(said(line.slice(2)), line).toBe(true);
+    // The archive whose import failed is told with its entries' own reason.
+    const failed = json.entries.find((e) => e.reasonCode === 'import_failed')!;
+    expect(failed.reason).toMatch(/^Clearnox could not import the archive \(INVALID_METADATA: /);
+    expect(said(`Archive 1 (import ${failed.importId}): ${failed.reason}.`)).toBe(true);
+    // FA-HTML passed the first check and was found not to be a PDF while packing: counted apart.
+    expect(said('14 documents to send in 4 archives.')).toBe(true);
+    expect(said('1 of the 14 documents found invalid or unreadable while packing were left out: 13 went into 4 archives.')).toBe(true);
   });
 
   it('does not send again what an earlier run saw accepted but not finished; waits for it instead', async () => {
