@@ -1,10 +1,10 @@
 // Two audiences: the person at the console reads short lines; the administrator who finds a
-// failed scheduled task reads the JSON log file. Both pass through `redact`.
+// failed scheduled task reads the JSON log file. Both are masked (src/secrets.ts).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import { redact } from './secrets.js';
+import { redact, redactValue } from './secrets.js';
 
 export type { Logger };
 
@@ -48,7 +48,16 @@ export function createLogger(opts: LogOptions = {}): Logger {
       level: opts.file ? 'debug' : level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: { streamWrite: (s) => redact(s) },
+      // Secrets are masked in what is logged, before pino serialises it (msg, objects, format
+      // arguments, a child's bindings); the written line is masked again in case a serialiser
+      // brought in text of its own.
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => redactValue(a)) as Parameters<pino.LogFn>);
+        },
+        streamWrite: (s) => redact(s),
+      },
+      formatters: { bindings: (bindings) => redactValue(bindings) },
     },
     pino.multistream(streams),
   );

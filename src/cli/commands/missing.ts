@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { Entry } from '../../clearnox/contract.js';
 import { createLogger } from '../../log.js';
+import { redactValue } from '../../secrets.js';
 import { clientFor, loadConfig } from '../context.js';
 
 interface MissingArgs {
@@ -31,7 +32,9 @@ export const missingCommand: CommandModule<object, MissingArgs> = {
       { companyCode: clearnox.companyCode, dateFrom: clearnox.dateFrom, dateTo: clearnox.dateTo },
       { pageSize: clearnox.pageSize },
     );
-    if (args.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
-    else process.stdout.write(`${entriesTable(entries)}\n${entries.length} entries without a document.\n`);
+    // What Clearnox returns is shown as it is, but a secret of the mapping file never is.
+    const shown = redactValue(entries);
+    if (args.json) process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
+    else process.stdout.write(`${entriesTable(shown)}\n${entries.length} entries without a document.\n`);
   },
 };

@@ -1,5 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../log.js';
+import { redact } from '../../secrets.js';
 import { InterruptedError } from '../../pipeline/classify.js';
 import { runSync } from '../../pipeline/run.js';
 import { summaryText, undelivered, writeReport, type RunReport } from '../../pipeline/report.js';
@@ -61,7 +62,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    process.stdout.write(summaryText(report) + '\n');
+    process.stdout.write(redact(summaryText(report)) + '\n');
     if (args.report) {
       const file = expandPath(args.report);
       await writeReport(file, report);

@@ -1,0 +1,145 @@
+// Masking holds whatever a secret is made of and wherever it is written: log lines (file and
+// console), the JSON report, error messages.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createLogger } from '../src/log.js';
+import { writeReport, type RunReport } from '../src/pipeline/report.js';
+import { clearSecrets, MASK, redact, redactValue, registerSecret } from '../src/secrets.js';
+
+// A quote, a backslash, a tab, a newline, a percent sign, a slash and a hash: JSON and URLs
+// write each of them otherwise.
+const ODD = ['pa"ss\\word', 'tab\there-9', 'line\nbreak-8', 'fifty%off-7', 'sl/ash#hash?q=1 &x'];
+
+/** Every way the tests look for a secret in output. */
+function leaks(text: string, secret: string): string[] {
+  const forms = [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+')];
+  return forms.filter((f) => text.includes(f));
+}
+
+beforeEach(() => clearSecrets());
+
+describe('redact', () => {
+  it('masks a secret that contains another one whole, whichever was registered first', () => {
+    registerSecret('hunter');
+    registerSecret('hunter2-long');
+    expect(redact('a hunter2-long b hunter c')).toBe(`a ${MASK} b ${MASK} c`);
+    clearSecrets();
+    registerSecret('hunter2-long');
+    registerSecret('hunter');
+    expect(redact('a hunter2-long b hunter c')).toBe(`a ${MASK} b ${MASK} c`);
+  });
+
+  it('masks two secrets that overlap in the text as one span', () => {
+    registerSecret('abcdef');
+    registerSecret('defghi');
+    expect(redact('x abcdefghi y')).toBe(`x ${MASK} y`);
+  });
+
+  it('masks URL-encoded, form-encoded and decoded forms', () => {
+    registerSecret('p@ss w/rd#1');
+    expect(redact('postgres://u:p%40ss%20w%2Frd%231@db')).toBe(`postgres://u:${MASK}@db`);
+    expect(redact('password=p%40ss+w%2Frd%231&x=1')).toBe(`password=${MASK}&x=1`);
+    expect(redact('p%40ss%20w%2frd%231')).toBe(MASK); // lower-case hex
+    clearSecrets();
+    registerSecret('pa%2Fss%23w'); // a password written URL-encoded in a connection string
+    expect(redact('password pa/ss#w and pa%2Fss%23w')).toBe(`password ${MASK} and ${MASK}`);
+  });
+
+  it('masks the JSON-escaped form in text already serialised', () => {
+    for (const s of ODD) registerSecret(s);
+    for (const s of ODD) expect(leaks(redact(JSON.stringify({ v: `<${s}>` })), s), s).toEqual([]);
+  });
+});
+
+describe('redactValue', () => {
+  it('masks strings and keys before serialisation, so the JSON holds no escaped secret', () => {
+    for (const s of ODD) registerSecret(s);
+    const value = { rows: ODD.map((s) => ({ reason: `failed with ${s}.`, [s]: 1, url: `sftp://u:${encodeURIComponent(s)}@h` })), n: 3, ok: true, none: null };
+    const text = JSON.stringify(redactValue(value));
+    for (const s of ODD) expect(leaks(text, s), s).toEqual([]);
+    expect(redactValue(value).rows[0]).toEqual({ reason: `failed with ${MASK}.`, [MASK]: 1, url: `sftp://u:${MASK}@h` });
+    expect(redactValue(value)).toMatchObject({ n: 3, ok: true, none: null });
+  });
+
+  it('keeps an error an error of its class, with its message, stack and own properties masked', () => {
+    registerSecret('s3cr"t-val');
+    class DriverError extends Error {
+      code = 'E_LOGIN';
+    }
+    const err = new DriverError('login with s3cr"t-val refused');
+    const masked = redactValue({ err }).err;
+    expect(masked).toBeInstanceOf(DriverError);
+    expect(masked.message).toBe(`login with ${MASK} refused`);
+    expect(masked.stack).toContain(`login with ${MASK} refused`);
+    expect(masked.code).toBe('E_LOGIN');
+    expect(err.message).toBe('login with s3cr"t-val refused'); // the original is left alone
+  });
+
+  it('copes with a value that refers to itself', () => {
+    registerSecret('loop-secret');
+    const a: Record<string, unknown> = { s: 'loop-secret' };
+    a['self'] = a;
+    const masked = redactValue(a) as Record<string, unknown>;
+    expect(masked['s']).toBe(MASK);
+    expect(masked['self']).toBe(masked);
+  });
+});
+
+describe('the log', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'secrets-log-'));
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('masks secrets holding ", \\, tab, newline or % in the file and on the console, in the message, objects, errors and child bindings', async () => {
+    for (const s of ODD) registerSecret(s);
+    registerSecret('short-secret');
+    registerSecret('short-secret-and-more');
+    const console: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      console.push(String(chunk));
+      return true;
+    });
+    const file = path.join(dir, 'run.log');
+    const log = createLogger({ file, level: 'info' });
+    for (const s of ODD) {
+      log.info({ password: s, nested: { list: [s], url: `mysql://u:${encodeURIComponent(s)}@db` } }, `connecting with ${s}`);
+      log.warn({ err: new Error(`driver said ${s}`) }, 'formatted: %s', s);
+      log.child({ who: s }).error('from a child');
+    }
+    log.info({ both: 'short-secret-and-more short-secret' }, 'short-secret-and-more');
+    log.flush();
+    const text = await readFile(file, 'utf8');
+    const shown = console.join('');
+    for (const s of [...ODD, 'short-secret']) {
+      expect(leaks(text, s), `file: ${s}`).toEqual([]);
+      expect(leaks(shown, s), `console: ${s}`).toEqual([]);
+    }
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ password: MASK, nested: { list: [MASK], url: `mysql://u:${MASK}@db` }, msg: `connecting with ${MASK}` });
+    expect(lines[1]).toMatchObject({ msg: `formatted: ${MASK}`, err: { type: 'Error', message: `driver said ${MASK}` } });
+    expect(lines[2]).toMatchObject({ who: MASK });
+    expect(lines.at(-1)).toMatchObject({ both: `${MASK} ${MASK}`, msg: MASK });
+    expect(shown).toContain(`connecting with ${MASK}\n`);
+  });
+});
+
+describe('the report file', () => {
+  it('holds no secret, escaped or not', async () => {
+    for (const s of ODD) registerSecret(s);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'secrets-report-'));
+    const file = path.join(dir, 'report.json');
+    const report = { entries: ODD.map((s, i) => ({ entryId: `ent_${i}`, reason: `cannot open ${s}` })), abort: { message: `stopped: ${ODD[0]}` } };
+    await writeReport(file, report as unknown as RunReport);
+    const text = await readFile(file, 'utf8');
+    for (const s of ODD) expect(leaks(text, s), s).toEqual([]);
+    expect(JSON.parse(text)).toMatchObject({ entries: ODD.map(() => ({ reason: `cannot open ${MASK}` })), abort: { message: `stopped: ${MASK}` } });
+    await rm(dir, { recursive: true, force: true });
+  });
+});
