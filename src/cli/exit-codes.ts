@@ -1,4 +1,9 @@
-// Task Scheduler shows only the number ("Last Run Result"), so each cause gets its own.
+// Task Scheduler shows only the number ("Last Run Result"), so each thing an administrator must
+// do gets its own: nothing (0, 3), send the log (1), correct the mapping file or command line (2),
+// look at the report (4), correct a secret or confirm a server (5).
+import type { AbortKind, RunReport } from '../pipeline/report.js';
+import { undelivered } from '../pipeline/report.js';
+
 export const EXIT = {
   /** The run completed; entries not found in the ERP are normal. */
   OK: 0,
@@ -6,8 +11,41 @@ export const EXIT = {
   INTERNAL: 1,
   /** The command line or the mapping file is wrong: nothing was done. */
   USAGE: 2,
-  /** The run stopped: Clearnox, the database or the document store unreachable, or credentials refused. */
+  /**
+   * The run stopped for a reason that needs no change: Clearnox, the database or the document
+   * store unreachable, another run of the same mapping file in progress, a stop request. The
+   * next run goes on.
+   */
   ABORTED: 3,
   /** The run completed but some documents found in the ERP could not be delivered. */
   UNDELIVERED: 4,
+  /**
+   * A server refused the credentials (Clearnox, the database, SFTP, SMB) or could not prove its
+   * identity (SFTP host key not pinned or changed, a certificate that does not verify): a person
+   * must correct a secret or confirm the server; repeating will not help.
+   */
+  CREDENTIALS: 5,
 } as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+// One table for both ways a command ends: a run's report, and an error escaping a command.
+const BY_KIND: Record<AbortKind, ExitCode> = {
+  config: EXIT.USAGE,
+  credentials: EXIT.CREDENTIALS,
+  untrusted: EXIT.CREDENTIALS,
+  unreachable: EXIT.ABORTED,
+  refused: EXIT.ABORTED,
+  interrupted: EXIT.ABORTED,
+  busy: EXIT.ABORTED,
+  internal: EXIT.INTERNAL,
+};
+
+export function exitCodeOfKind(kind: AbortKind): ExitCode {
+  return BY_KIND[kind];
+}
+
+export function exitCodeFor(report: RunReport): ExitCode {
+  if (report.abort) return exitCodeOfKind(report.abort.kind);
+  return undelivered(report.counts) > 0 ? EXIT.UNDELIVERED : EXIT.OK;
+}

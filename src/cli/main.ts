@@ -8,9 +8,15 @@ import { missingCommand } from './commands/missing.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { EXIT } from './exit-codes.js';
-import { exitCodeForError } from './errors.js';
+import { exitCodeForError, kindOfError } from './errors.js';
+import { repeatedOptions } from './single-options.js';
 
-const EPILOG = `Exit codes: ${EXIT.OK} completed · ${EXIT.INTERNAL} internal error · ${EXIT.USAGE} command line or mapping file wrong · ${EXIT.ABORTED} run aborted (Clearnox, database or documents unreachable, credentials refused, another run of the same mapping file in progress) · ${EXIT.UNDELIVERED} completed, some documents not delivered (see the report).`;
+const EPILOG =
+  `Exit codes: ${EXIT.OK} completed · ${EXIT.INTERNAL} internal error (a bug: send the log) · ` +
+  `${EXIT.USAGE} command line or mapping file wrong, nothing done · ` +
+  `${EXIT.ABORTED} stopped for a reason that needs no change (Clearnox, database or documents unreachable, another run of the same mapping file in progress, stop requested): the next run goes on · ` +
+  `${EXIT.UNDELIVERED} completed, some documents not delivered (see the report) · ` +
+  `${EXIT.CREDENTIALS} credentials refused (Clearnox, database, SFTP, SMB) or a server's identity not verified (SFTP host key, certificate): correct the secret or confirm the server.`;
 
 async function main(): Promise<void> {
   try {
@@ -23,6 +29,12 @@ async function main(): Promise<void> {
       .command(demoCommand)
       .demandCommand(1, 'Give a command: run, missing, sandbox or demo.')
       .strict()
+      // yargs gathers a repeated option into a list, which no command expects: which one was meant?
+      .check((argv) => {
+        const repeated = repeatedOptions(argv);
+        if (repeated.length === 0) return true;
+        return repeated.map((r) => `--${r.name} is given ${r.values.length} times (${r.values.join(', ')}); give it once.`).join('\n');
+      }, true)
       .epilog(EPILOG)
       .help()
       .alias('h', 'help')
@@ -37,7 +49,13 @@ async function main(): Promise<void> {
       .parseAsync();
   } catch (e) {
     const message = redact(e instanceof Error ? e.message : String(e));
-    process.stderr.write(`${e instanceof MappingError ? '' : 'Error: '}${message}\n`);
+    if (kindOfError(e) === 'internal') {
+      // A bug: the stack is what a report of it needs.
+      const stack = e instanceof Error && e.stack ? redact(e.stack) : message;
+      process.stderr.write(`Internal error (a bug; please report it with these lines): ${stack}\n`);
+    } else {
+      process.stderr.write(`${e instanceof MappingError ? '' : 'Error: '}${message}\n`);
+    }
     process.exitCode = exitCodeForError(e);
   }
 }

@@ -101,9 +101,9 @@ describe('clearnox-sync CLI', () => {
     expect(log + JSON.stringify(report)).not.toContain('sandbox-secret');
   });
 
-  it('exits 3 when Clearnox refuses the credentials, without showing the secret', async () => {
+  it('exits 5 when Clearnox refuses the credentials, without showing the secret', async () => {
     const r = await cli(['run', '--config', fixture.mappingPath], { CNX_TEST_SECRET: FIXTURE_SECRET });
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(5);
     expect(r.stdout + r.stderr).toMatch(/client id or client secret/);
     expect(r.stdout + r.stderr).not.toContain(FIXTURE_SECRET);
   });

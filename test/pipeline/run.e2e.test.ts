@@ -330,7 +330,7 @@ describe('run against SQLite + folder + sandbox', () => {
     const refused = new ClearnoxClient({ baseUrl: sandbox!.url, clientId: 'sandbox-client', clientSecret: 'wrong-secret-123', log: silentLogger });
     const r1 = await runSync({ loaded, adapters, api: refused, log: silentLogger });
     expect(r1.abort?.kind).toBe('credentials');
-    expect(exitCodeFor(r1)).toBe(3);
+    expect(exitCodeFor(r1)).toBe(5);
     expect(JSON.stringify(r1)).not.toContain('wrong-secret-123');
 
     const url = sandbox!.url;

@@ -1,11 +1,15 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../log.js';
 import { redact } from '../../secrets.js';
-import { InterruptedError } from '../../pipeline/classify.js';
+import { InterruptedError, messageOf } from '../../pipeline/classify.js';
 import { runSync } from '../../pipeline/run.js';
-import { summaryText, undelivered, writeReport, type RunReport } from '../../pipeline/report.js';
+import { summaryText, writeReport, type RunReport } from '../../pipeline/report.js';
 import { clientFor, adapters, expandPath, loadConfig } from '../context.js';
-import { EXIT } from '../exit-codes.js';
+import { UsageError } from '../errors.js';
+import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { prepareOutputFolder } from '../output-paths.js';
+
+export { exitCodeFor };
 
 interface RunArgs {
   config: string;
@@ -13,14 +17,15 @@ interface RunArgs {
   report?: string;
   logFile?: string;
   logLevel: string;
+  stopTimeout: number;
 }
 
-export function exitCodeFor(report: RunReport): number {
-  if (report.abort) {
-    if (report.abort.kind === 'config') return EXIT.USAGE;
-    return report.abort.kind === 'internal' ? EXIT.INTERNAL : EXIT.ABORTED;
-  }
-  return undelivered(report.counts) > 0 ? EXIT.UNDELIVERED : EXIT.OK;
+/** What reached Clearnox, for a message that must say it when the report could not. */
+export function sentText(report: RunReport): string {
+  if (report.dryRun) return 'It was a dry run: nothing was sent.';
+  const { uploadedArchives, entriesAttached } = report.counts;
+  if (uploadedArchives === 0) return 'Nothing was sent to Clearnox.';
+  return `${entriesAttached} ${entriesAttached === 1 ? 'entry was' : 'entries were'} attached from ${uploadedArchives} archive${uploadedArchives === 1 ? '' : 's'} sent to Clearnox (the summary above and the log tell the rest); the next run does not send them again.`;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -30,26 +35,52 @@ export const runCommand: CommandModule<object, RunArgs> = {
     y
       .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'Mapping file (YAML)' })
       .option('dry-run', { type: 'boolean', describe: 'Find and check the documents, send nothing' })
-      .option('report', { type: 'string', describe: 'Write the JSON report here ({timestamp} gives one file per run)' })
-      .option('log-file', { type: 'string', describe: 'Append a JSON log here ({timestamp} allowed)' })
+      .option('report', { type: 'string', describe: 'Write the JSON report here ({timestamp} gives one file per run); its folder is created, or the run refused, before anything is sent' })
+      .option('log-file', { type: 'string', describe: 'Append a JSON log here ({timestamp} allowed); its folder is created, or the run refused, before anything is sent' })
       .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Detail on the console' })
+      .option('stop-timeout', {
+        type: 'number',
+        default: 30,
+        describe: 'Seconds the current step may take after Ctrl+C or SIGTERM before the run ends without it',
+        coerce: (s: number) => {
+          if (!(s > 0)) throw new UsageError(`--stop-timeout: give a number of seconds above 0, not ${String(s)}.`);
+          return s;
+        },
+      })
       .example('$0 run --config C:\\clearnox\\acme.yaml --report C:\\clearnox\\reports\\run-{timestamp}.json', 'nightly run')
       .example('$0 run --config acme.yaml --dry-run', 'see what would be sent') as unknown as Argv<RunArgs>,
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
-    const log = createLogger({ level: args.logLevel, ...(args.logFile ? { file: expandPath(args.logFile) } : {}) });
-    const loaded = await loadConfig(args.config);
+    const startedAt = new Date();
+    const reportFile = args.report ? expandPath(args.report, startedAt) : undefined;
+    const logFile = args.logFile ? expandPath(args.logFile, startedAt) : undefined;
+    // Found now rather than after the documents were sent, when it could only be reported.
+    if (reportFile) await prepareOutputFolder('--report', reportFile);
+    if (logFile) await prepareOutputFolder('--log-file', logFile);
+    const log = createLogger({ level: args.logLevel, ...(logFile ? { file: logFile } : {}) });
     const stop = new AbortController();
+    let deadline: NodeJS.Timeout | undefined;
     // First Ctrl+C (or a service manager's SIGTERM): finish the current step, write the report.
-    // A second one: leave at once; idempotency keys make the next run safe either way.
+    // A step that does not end (a read from a server that stopped answering) gets --stop-timeout,
+    // then the run ends without it: a stop request always stops. A second one: leave at once.
+    // Either way the state folder has what was sent, and the next run sends nothing twice.
     const onSignal = (signal: NodeJS.Signals) => {
       if (stop.signal.aborted) process.exit(EXIT.ABORTED);
       log.warn({ signal }, `${signal} received: stopping after the current step and writing the report (again to stop at once)`);
       stop.abort(new InterruptedError(signal));
+      deadline = setTimeout(() => {
+        log.error(
+          { signal, stopTimeoutSeconds: args.stopTimeout },
+          `The current step did not end within ${args.stopTimeout} s of ${signal} (--stop-timeout): stopping without it and without the report. What was sent is noted for the next run, which sends none of it twice.`,
+        );
+        process.exit(EXIT.ABORTED);
+      }, args.stopTimeout * 1000);
+      deadline.unref();
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let report: RunReport;
     try {
+      const loaded = await loadConfig(args.config);
       report = await runSync({
         loaded,
         adapters,
@@ -59,15 +90,24 @@ export const runCommand: CommandModule<object, RunArgs> = {
         ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
       });
     } finally {
+      clearTimeout(deadline);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
     process.stdout.write(redact(summaryText(report)) + '\n');
-    if (args.report) {
-      const file = expandPath(args.report);
-      await writeReport(file, report);
-      process.stdout.write(`Report: ${file}\n`);
+    const code = exitCodeFor(report);
+    if (reportFile) {
+      try {
+        await writeReport(reportFile, report);
+        process.stdout.write(`Report: ${reportFile}\n`);
+      } catch (e) {
+        // What the run did to Clearnox stands whatever happens to the report: so does its code.
+        log.error(
+          { report: reportFile, err: messageOf(e) },
+          `--report: the report could not be written to ${reportFile} (${messageOf(e)}). ${sentText(report)} The exit code (${code}) is the run's.`,
+        );
+      }
     }
-    process.exitCode = exitCodeFor(report);
+    process.exitCode = code;
   },
 };

@@ -1,0 +1,16 @@
+// Every option of the commands takes one value; yargs turns a repeated one into a list.
+
+export interface RepeatedOption {
+  name: string;
+  values: string[];
+}
+
+/** Options given more than once, by their long name (aliases and camelCase copies left out). */
+export function repeatedOptions(argv: Record<string, unknown>): RepeatedOption[] {
+  const repeated: RepeatedOption[] = [];
+  for (const [name, value] of Object.entries(argv)) {
+    if (name === '_' || name === '$0' || name.length === 1 || /[A-Z]/.test(name)) continue;
+    if (Array.isArray(value)) repeated.push({ name, values: value.map(String) });
+  }
+  return repeated;
+}
