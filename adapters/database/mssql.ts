@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
+import { checkWriteAccess } from './mssql-rights.js';
 import { requireServerKeys, serverShape } from './server-options.js';
 
 const MssqlOptions = z
@@ -33,6 +34,12 @@ const MssqlOptions = z
       .default('nvarchar')
       .describe(
         'Type the numbers are sent as. nvarchar suits every column; varchar lets SQL Server use its index on a varchar number column (Sage 100\'s DO_Piece) instead of converting every row.',
+      ),
+    allowWriteAccess: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Connect even though the login can change the database (it is refused otherwise): SQL Server has no read-only transaction, so a wrong query could then alter the accounting data.',
       ),
   })
   .strict();
@@ -195,12 +202,14 @@ export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): 
   requireServerKeys(options, ['host', 'database', 'user']);
   const settings = mssqlSettings(options);
   const target = mssqlTarget(settings, Boolean(options.connectionString), options.queryTimeoutSeconds);
+  const dialect = mssqlDialect(target);
   return {
     client: 'mssql',
     connection: mssqlConnection(settings, options),
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,
-    dialect: mssqlDialect(target),
+    dialect,
+    checkAccount: (db, c) => checkWriteAccess(db, target, dialect, options.allowWriteAccess, c),
   };
 }
 
