@@ -1,6 +1,9 @@
 // vitest globalSetup: a real Samba on 127.0.0.1 with its own configuration, state folders and
-// port, signing required and NTLMv2 only (what current Windows servers demand), serving one share
+// port, signing required and NTLMv2 only (what current Windows servers demand), serving shares
 // read-only to the test account. Tests write files under `shareDir` and read them over SMB.
+// Links are left to Samba's defaults (wide links = no, follow symlinks = yes, SMB1 and so its
+// Unix extensions refused), which are what the store's documentation describes; one share turns
+// links off as an administrator can.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,6 +21,10 @@ export interface SambaInfo {
   domain: string;
   /** Folder behind the share, writable by the tests, readable by the account. */
   shareDir: string;
+  /** The same folder shared with follow symlinks = no. */
+  noLinksShare: string;
+  /** A share of its own for one store root (the conformance suite's): its folder is the share. */
+  rootShare: { share: string; dir: string };
 }
 
 declare module 'vitest' {
@@ -37,8 +44,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-samba-'));
   await chmod(dir, 0o755);
   const shareDir = path.join(dir, 'share');
-  for (const sub of ['private', 'lock', 'state', 'cache', 'pid', 'ncalrpc', 'share']) await mkdir(path.join(dir, sub));
+  const rootDir = path.join(dir, 'invoices');
+  for (const sub of ['private', 'lock', 'state', 'cache', 'pid', 'ncalrpc', 'share', 'invoices']) await mkdir(path.join(dir, sub));
   await chmod(shareDir, 0o755);
+  await chmod(rootDir, 0o755);
   const port = await freePort();
   const config = path.join(dir, 'smb.conf');
   await writeFile(
@@ -70,6 +79,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   path = ${shareDir}
   read only = yes
   valid users = ${TEST_USER}
+[docs-nolinks]
+  path = ${shareDir}
+  read only = yes
+  valid users = ${TEST_USER}
+  follow symlinks = no
+[invoices]
+  path = ${rootDir}
+  read only = yes
+  valid users = ${TEST_USER}
 `,
   );
   execFileSync('smbpasswd', ['-c', config, '-s', '-a', TEST_USER], { input: `${password}\n${password}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -79,7 +97,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   smbd.stderr!.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   await waitForPort(port, smbd, () => output);
 
-  project.provide('samba', { host: '127.0.0.1', port, share: 'docs', username: TEST_USER, password, domain: 'CNXTEST', shareDir });
+  project.provide('samba', {
+    host: '127.0.0.1',
+    port,
+    share: 'docs',
+    username: TEST_USER,
+    password,
+    domain: 'CNXTEST',
+    shareDir,
+    noLinksShare: 'docs-nolinks',
+    rootShare: { share: 'invoices', dir: rootDir },
+  });
   return async () => {
     await stopDaemon(smbd);
     if (dir) await rm(dir, { recursive: true, force: true });

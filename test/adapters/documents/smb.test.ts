@@ -2,14 +2,14 @@
 // not work, the network failing under a transfer, the password kept out of every message, of
 // smbclient's command line and environment, and links planted on the server.
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmbOptions } from '../../../adapters/documents/smb/options.js';
 import { SmbStore, smbAdapter } from '../../../adapters/documents/smb/store.js';
 import { parseUnc } from '../../../adapters/documents/smb/unc.js';
-import { AdapterConfigError, DocumentError } from '../../../adapters/types.js';
+import { AdapterConfigError, CredentialsRefusedError, DocumentError } from '../../../adapters/types.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { readAll } from './conformance.js';
 import { openSmb, samba, shareFolder, smbOptions } from './smb-fixture.js';
@@ -53,13 +53,14 @@ describe('opening the share', () => {
     expect((await top.stat(`${path.basename(dir)}\\FA-1.pdf`)).size).toBe(fakePdf('FA-1').length);
   });
 
-  it('refuses a wrong password, a wrong user and a wrong share as configuration errors, without the password', async () => {
+  it('refuses a wrong password and a wrong user as refused credentials, a wrong share as a configuration error, without the password', async () => {
     const wrong = await refusal({ ...options, password: 'Wrong-Password-77' });
-    expect(wrong).toBeInstanceOf(AdapterConfigError);
+    expect(wrong).toBeInstanceOf(CredentialsRefusedError);
     expect(wrong.message).toMatch(/NT_STATUS_LOGON_FAILURE.*documents\.username, documents\.password/);
     expect(wrong.message).not.toContain('Wrong-Password-77');
-    expect(await refusal({ ...options, username: 'nobody-here' })).toBeInstanceOf(AdapterConfigError);
+    expect(await refusal({ ...options, username: 'nobody-here' })).toBeInstanceOf(CredentialsRefusedError);
     const share = await refusal(smbOptions(`\\\\${samba().host}\\nope`));
+    expect(share).toBeInstanceOf(AdapterConfigError);
     expect(share.message).toMatch(/NT_STATUS_BAD_NETWORK_NAME/);
   });
 
@@ -76,6 +77,7 @@ describe('opening the share', () => {
     await proxy.close();
     const e = await refusal({ ...options, port });
     expect(e).not.toBeInstanceOf(AdapterConfigError);
+    expect(e).toMatchObject({ kind: 'connection_lost' });
     expect(e.message).toMatch(/cannot reach the file server/);
   });
 
@@ -128,6 +130,71 @@ describe('the smbclient process', () => {
     expect(e).toBeInstanceOf(AdapterConfigError);
     expect(e.message).toMatch(/documents\.password holds a line break/);
     expect(e.message).not.toContain('first-line');
+  });
+});
+
+// smbclient over SMB2/3 sees no link: Samba resolves it and shows what it points to, so what is
+// guaranteed is Samba's (wide links = no, its default): nothing outside the share exists.
+describe('links planted on the server, the root being a folder of the share', () => {
+  let outsideFile: string;
+  let elsewhere: string;
+  const names = async (store: Awaited<ReturnType<typeof openSmb>>) => {
+    const listed: string[] = [];
+    for await (const f of store.list!('')) listed.push(f.path);
+    return listed.sort();
+  };
+
+  beforeAll(async () => {
+    const outside = path.dirname(samba().shareDir);
+    outsideFile = path.join(outside, `${path.basename(dir)}-outside.pdf`);
+    await writeFile(outsideFile, fakePdf('outside the share'), { mode: 0o644 });
+    // Another folder of the same share, out of the root folder.
+    elsewhere = path.join(samba().shareDir, `${path.basename(dir)}-elsewhere`);
+    await mkdir(elsewhere, { mode: 0o755 });
+    await writeFile(path.join(elsewhere, 'other.pdf'), fakePdf('elsewhere in the share'), { mode: 0o644 });
+    await mkdir(path.join(dir, 'links'), { mode: 0o755 });
+    await symlink(outsideFile, path.join(dir, 'links', 'out-of-share.pdf'));
+    await symlink(outside, path.join(dir, 'links', 'folder-out-of-share'));
+    await symlink(path.relative(path.join(dir, 'links'), path.join(elsewhere, 'other.pdf')), path.join(dir, 'links', 'elsewhere.pdf'));
+    await symlink('../FA-1.pdf', path.join(dir, 'links', 'inside.pdf'));
+    await symlink(outside, path.join(samba().shareDir, `${path.basename(dir)}-root-link`));
+  });
+
+  afterAll(async () => {
+    await rm(outsideFile, { force: true });
+    await rm(elsewhere, { recursive: true, force: true });
+    await rm(path.join(samba().shareDir, `${path.basename(dir)}-root-link`), { force: true });
+    await rm(path.join(dir, 'links'), { recursive: true, force: true });
+  });
+
+  it('finds no file behind a link out of the share, a folder link out of it, or a root that is one', async () => {
+    const store = await openSmb(options);
+    for (const p of ['links/out-of-share.pdf', `links/folder-out-of-share/${path.basename(outsideFile)}`]) {
+      await expect(store.stat(p)).rejects.toMatchObject({ kind: 'not_found' });
+      await expect(store.open(p)).rejects.toMatchObject({ kind: 'not_found' });
+    }
+    expect((await names(store)).filter((p) => p.startsWith('links/'))).toEqual(['links/elsewhere.pdf', 'links/inside.pdf']);
+    await store.close();
+    const root = await refusal(smbOptions(`\\\\${samba().host}\\${samba().share}\\${path.basename(dir)}-root-link`));
+    expect(root).toBeInstanceOf(AdapterConfigError);
+    expect(root.message).toMatch(/documents\.root: the folder .*-root-link cannot be opened \(.*NT_STATUS_OBJECT_NAME_NOT_FOUND/);
+  });
+
+  it('follows a link to elsewhere in the same share, as the documentation says', async () => {
+    const store = await openSmb(options);
+    expect(await readAll(await store.open('links/elsewhere.pdf'))).toEqual(fakePdf('elsewhere in the share'));
+    expect(await readAll(await store.open('links/inside.pdf'))).toEqual(fakePdf('FA-1'));
+    await store.close();
+  });
+
+  it('follows no link at all on a share with follow symlinks = no', async () => {
+    const store = await openSmb(smbOptions(`\\\\${samba().host}\\${samba().noLinksShare}\\${path.basename(dir)}`));
+    for (const p of ['links/elsewhere.pdf', 'links/inside.pdf', 'links/out-of-share.pdf']) {
+      await expect(store.open(p)).rejects.toMatchObject({ kind: 'not_found' });
+    }
+    expect((await names(store)).filter((p) => p.startsWith('links/'))).toEqual([]);
+    expect(await readAll(await store.open('FA-1.pdf'))).toEqual(fakePdf('FA-1'));
+    await store.close();
   });
 });
 
