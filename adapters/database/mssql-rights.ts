@@ -16,8 +16,9 @@ const listed = WRITE_PERMISSIONS.map((p) => `N'${p}'`).join(', ');
  * One row per right of the login that lets it change the database: the server role sysadmin,
  * the database roles that write, the effective database and schema permissions
  * (fn_my_permissions, HAS_PERMS_BY_NAME: through any role or Windows group), and the grants on
- * single tables or procedures to the login or one of its roles or groups (sys.user_token), with
- * whom they were granted to. No row: the login can only read.
+ * single tables, columns or procedures to the login or one of its roles or groups
+ * (sys.user_token), with whom they were granted to; a grant a DENY cancels is left out. Catalog
+ * names are brought to the database's collation, which UNION needs. No row: the login can only read.
  */
 export const MSSQL_RIGHTS_QUERY = `SELECT w.right_name AS [right], w.on_what AS [on], w.via AS [via], SUSER_SNAME() AS [login], USER_NAME() AS [user], DB_NAME() AS [database]
   FROM (
@@ -25,20 +26,24 @@ export const MSSQL_RIGHTS_QUERY = `SELECT w.right_name AS [right], w.on_what AS 
     UNION ALL
     SELECT r.name, N'database role', NULL FROM (VALUES (N'db_owner'), (N'db_datawriter'), (N'db_ddladmin')) AS r(name) WHERE IS_ROLEMEMBER(r.name) = 1
     UNION ALL
-    SELECT p.permission_name, N'database', NULL FROM fn_my_permissions(NULL, N'DATABASE') AS p WHERE p.permission_name IN (${listed})
+    SELECT p.permission_name COLLATE DATABASE_DEFAULT, N'database', NULL FROM fn_my_permissions(NULL, N'DATABASE') AS p WHERE p.permission_name IN (${listed})
     UNION ALL
-    SELECT p.name, N'SCHEMA::' + QUOTENAME(s.name), NULL
+    SELECT p.name, N'SCHEMA::' + QUOTENAME(s.name) COLLATE DATABASE_DEFAULT, NULL
       FROM sys.schemas AS s CROSS JOIN (VALUES (N'CONTROL'), (N'ALTER'), (N'INSERT'), (N'UPDATE'), (N'DELETE'), (N'EXECUTE')) AS p(name)
      WHERE HAS_PERMS_BY_NAME(QUOTENAME(s.name), N'SCHEMA', p.name) = 1 AND HAS_PERMS_BY_NAME(NULL, N'DATABASE', p.name) = 0
     UNION ALL
-    SELECT d.permission_name, CASE x.kind WHEN N'DATABASE' THEN N'database' WHEN N'SCHEMA' THEN N'SCHEMA::' + x.name ELSE x.name END, t.name
+    SELECT d.permission_name COLLATE DATABASE_DEFAULT,
+           CASE x.kind WHEN N'DATABASE' THEN N'database' WHEN N'SCHEMA' THEN N'SCHEMA::' + x.name ELSE x.name END COLLATE DATABASE_DEFAULT,
+           t.name COLLATE DATABASE_DEFAULT
       FROM sys.database_permissions AS d
       JOIN sys.user_token AS t ON t.principal_id = d.grantee_principal_id
      CROSS APPLY (SELECT CASE d.class WHEN 0 THEN N'DATABASE' WHEN 3 THEN N'SCHEMA' ELSE N'OBJECT' END AS kind,
                          CASE d.class WHEN 0 THEN NULL WHEN 3 THEN QUOTENAME(SCHEMA_NAME(d.major_id))
                               ELSE QUOTENAME(OBJECT_SCHEMA_NAME(d.major_id)) + N'.' + QUOTENAME(OBJECT_NAME(d.major_id)) END AS name) AS x
      WHERE d.state IN ('G', 'W') AND d.class IN (0, 1, 3) AND d.permission_name IN (${listed})
-       AND HAS_PERMS_BY_NAME(x.name, x.kind, d.permission_name) = 1
+       AND 1 = CASE WHEN d.class = 1 AND d.minor_id > 0
+                    THEN HAS_PERMS_BY_NAME(x.name, N'OBJECT', d.permission_name, COL_NAME(d.major_id, d.minor_id), N'COLUMN')
+                    ELSE HAS_PERMS_BY_NAME(x.name, x.kind, d.permission_name) END
   ) AS w`;
 
 export interface WriteRight {

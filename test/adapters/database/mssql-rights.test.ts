@@ -89,10 +89,11 @@ describe('SQL Server: the login\'s rights, read at connect', () => {
     for (const part of [
       "IS_SRVROLEMEMBER(N'sysadmin') = 1",
       "(VALUES (N'db_owner'), (N'db_datawriter'), (N'db_ddladmin')) AS r(name) WHERE IS_ROLEMEMBER(r.name) = 1",
-      "fn_my_permissions(NULL, N'DATABASE') AS p WHERE p.permission_name IN (N'CONTROL', N'ALTER', N'ALTER ANY SCHEMA', N'INSERT', N'UPDATE', N'DELETE', N'EXECUTE')",
+      "p.permission_name COLLATE DATABASE_DEFAULT, N'database', NULL FROM fn_my_permissions(NULL, N'DATABASE') AS p WHERE p.permission_name IN (N'CONTROL', N'ALTER', N'ALTER ANY SCHEMA', N'INSERT', N'UPDATE', N'DELETE', N'EXECUTE')",
       "HAS_PERMS_BY_NAME(QUOTENAME(s.name), N'SCHEMA', p.name) = 1",
       'JOIN sys.user_token AS t ON t.principal_id = d.grantee_principal_id',
-      'HAS_PERMS_BY_NAME(x.name, x.kind, d.permission_name) = 1',
+      'ELSE HAS_PERMS_BY_NAME(x.name, x.kind, d.permission_name) END',
+      "HAS_PERMS_BY_NAME(x.name, N'OBJECT', d.permission_name, COL_NAME(d.major_id, d.minor_id), N'COLUMN')",
       'SUSER_SNAME() AS [login], USER_NAME() AS [user], DB_NAME() AS [database]',
     ]) {
       expect(MSSQL_RIGHTS_QUERY).toContain(part);
