@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 const MssqlClient = require('knex/lib/dialects/mssql/index.js') as { prototype: Record<string, unknown> };
 const { RequestError } = require('tedious') as { RequestError: new (message: string, code?: string) => Error & { number?: number } };
 
-type Answer = (sql: string, database: string) => Record<string, unknown>[] | Error;
+type Answer = (sql: string, database: string) => object[] | Error;
 
 /** What a tedious Connection does for knex: execSql(request) streams rows, then calls back. */
 class RecordingConnection extends EventEmitter {
@@ -69,7 +69,7 @@ function recordingLog() {
 }
 
 const right = (over: Partial<WriteRight>): WriteRight => ({ right: 'INSERT', on: 'database', via: null, login: 'clearnox', user: 'clearnox', database: 'BIJOU', ...over });
-const rightsAre = (rows: WriteRight[] | Error, lookup: Record<string, unknown>[] = []): Answer => (sql) => (sql === 'select 1' ? [{ '': 1 }] : sql === MSSQL_RIGHTS_QUERY ? rows : lookup);
+const rightsAre = (rows: WriteRight[], lookup: object[] = []): Answer => (sql) => (sql === 'select 1' ? [{ '': 1 }] : sql === MSSQL_RIGHTS_QUERY ? rows : lookup);
 
 const SAGE = 'SELECT DO_Piece AS documentNumber FROM dbo.F_DOCENTETE WHERE DO_Piece IN (:documentNumbers)';
 const options = (over: Record<string, unknown> = {}) =>
