@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { connectionString, secret } from '../../src/mapping/secret-keys.js';
 import { AdapterConfigError, type AdapterContext } from '../types.js';
 import type { Target } from './errors.js';
 
@@ -13,14 +14,10 @@ export function serverShape(engine: string, defaultPort: number, connectionStrin
     port: z.number().int().min(1).max(65_535).optional().describe(`TCP port of the server (default ${defaultPort}).`),
     database: z.string().min(1).optional().describe('Name of the database holding the accounting data.'),
     user: z.string().min(1).optional().describe('Database user; give it read access only (see the GRANT in docs/databases.md).'),
-    password: z
-      .string()
-      .min(1)
+    password: secret(z.string().min(1))
       .optional()
       .describe('Password of the user: a reference such as ${env:ERP_DB_PASSWORD} or ${file:db-password.txt}, never the password itself.'),
-    connectionString: z
-      .string()
-      .min(1)
+    connectionString: connectionString(z.string().min(1))
       .optional()
       .describe(`Instead of host, port, database, user and password: ${connectionStringExample} (the password as a reference).`),
     connectTimeoutSeconds: z.number().positive().max(600).default(15).describe('How long to wait for the server to accept the connection.'),

@@ -2,7 +2,8 @@
 // the people fixing a mapping file need to know which key, what it wants and what they wrote.
 import { z } from 'zod';
 import { closest, describe, isRecord, schemaAt, show, unwrap, valueAt } from './describe.js';
-import { isSecretKey, type KeyPath, type PathProblem } from './references.js';
+import type { KeyPath, PathProblem } from './references.js';
+import { secretKindAt } from './secret-keys.js';
 
 /** Given to safeParse as the error map: any other message is one the schema's author wrote. */
 export const DEFAULT_MESSAGE = '\u0000default';
@@ -24,7 +25,9 @@ export function translateIssue(issue: z.core.$ZodIssue, ctx: IssueContext): Path
   const value = valueAt(ctx.data, at);
   const custom = issue.message !== DEFAULT_MESSAGE ? issue.message : undefined;
   const expected = () => custom ?? describe(schemaAt(ctx.schema, ctx.data, at));
-  const got = () => (isSecretKey(lastKey(at)) ? '' : `, got ${show(value)}`);
+  // What a secret key holds is never quoted back, even when it is not the secret itself.
+  const secret = secretKindAt(ctx.schema, ctx.data, at) !== undefined;
+  const got = () => (secret ? '' : `, got ${show(value)}`);
 
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -37,7 +40,7 @@ export function translateIssue(issue: z.core.$ZodIssue, ctx: IssueContext): Path
       return one(adapterType(at, value, ctx) ?? `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}${got()}`);
     case 'invalid_type':
       if (value === undefined) return one(missing(at, ctx));
-      return one(`expected ${expected()}${got()}${isSecretKey(lastKey(at)) ? '' : typeHint(issue.expected, at, value, ctx)}`);
+      return one(`expected ${expected()}${got()}${secret ? '' : typeHint(issue.expected, at, value, ctx)}`);
     case 'too_small':
     case 'too_big':
       if (issue.origin === 'string') {
@@ -52,10 +55,6 @@ export function translateIssue(issue: z.core.$ZodIssue, ctx: IssueContext): Path
     default:
       return one(custom ?? `is not valid (${issue.code})`);
   }
-}
-
-function lastKey(at: KeyPath): string | undefined {
-  return [...at].reverse().find((s): s is string => typeof s === 'string');
 }
 
 function unknownKey(key: string, at: KeyPath, ctx: IssueContext): string {

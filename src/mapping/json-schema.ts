@@ -3,6 +3,7 @@
 // disagree, then loosened where a value may be a `${env:}`/`${file:}` reference.
 import { z } from 'zod';
 import { buildMappingSchema, type AdapterSets } from './schema.js';
+import { secretKindOf } from './secret-keys.js';
 
 type Json = { [key: string]: unknown };
 
@@ -23,7 +24,14 @@ const SECTIONS: Record<string, string> = {
 };
 
 export function mappingJsonSchema(adapters: AdapterSets): Json {
-  const generated = z.toJSONSchema(buildMappingSchema(adapters), { io: 'input', target: 'draft-2020-12' }) as Json;
+  const generated = z.toJSONSchema(buildMappingSchema(adapters), {
+    io: 'input',
+    target: 'draft-2020-12',
+    // A key marked secret by its schema is writeOnly, as JSON Schema says of a password.
+    override: (ctx) => {
+      if (secretKindOf(ctx.zodSchema as unknown as z.ZodType) === 'secret') (ctx.jsonSchema as Json)['writeOnly'] = true;
+    },
+  }) as Json;
   const { $schema, ...body } = generated;
   const properties = body['properties'] as Record<string, Json>;
   for (const [key, text] of Object.entries(SECTIONS)) {
@@ -49,23 +57,16 @@ export function renderMappingJsonSchema(adapters: AdapterSets): string {
  * A string with a format or pattern (a URL, a date) would be flagged when written as a reference,
  * though the loader resolves it before validating; a secret key is flagged unless it is one.
  */
-function tolerateReferences(node: unknown, key?: string): unknown {
+function tolerateReferences(node: unknown): unknown {
   if (Array.isArray(node)) return node.map((n) => tolerateReferences(n));
   if (node === null || typeof node !== 'object') return node;
   const out: Json = {};
-  for (const [k, v] of Object.entries(node)) {
-    // Children of `properties` are keyed by the mapping file's key names.
-    out[k] = k === 'properties' ? mapValues(v as Json, tolerateReferences) : tolerateReferences(v);
-  }
+  for (const [k, v] of Object.entries(node)) out[k] = tolerateReferences(v);
   if (out['type'] !== 'string') return out;
-  if (key && /(password|passphrase|secret)$/i.test(key) && out['pattern'] === undefined) {
+  if (out['writeOnly'] === true && out['pattern'] === undefined) {
     return { ...out, pattern: REFERENCE_PATTERN };
   }
   if (out['format'] === undefined && out['pattern'] === undefined) return out;
   const { description, default: dflt, ...rest } = out;
   return { ...(description ? { description } : {}), ...(dflt !== undefined ? { default: dflt } : {}), anyOf: [rest, REFERENCE] };
-}
-
-function mapValues(obj: Json, f: (v: unknown, key: string) => unknown): Json {
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, f(v, k)]));
 }

@@ -10,6 +10,7 @@ import { DEFAULT_MESSAGE, translateIssue } from './issues.js';
 import { locate } from './locate.js';
 import { resolveReferences, type KeyPath, type PathProblem } from './references.js';
 import { buildMappingSchema, type AdapterSets, type LoadedMapping, type Mapping } from './schema.js';
+import { secretKindAt } from './secret-keys.js';
 
 export { MappingError, type MappingProblem } from './errors.js';
 
@@ -76,8 +77,8 @@ export async function parseMapping(text: string, file: string, adapters: Adapter
     throw new MappingError(full, [{ path: '', line: 1, message: 'expected sections such as clearnox:, source: and documents: at the top level' }]);
   }
 
-  const refs = await resolveReferences(raw, { baseDir, env: opts.env ?? process.env });
   const schema = buildMappingSchema(adapters);
+  const refs = await resolveReferences(raw, { baseDir, env: opts.env ?? process.env, secretAt: (at) => secretKindAt(schema, raw, at) });
   const result = schema.safeParse(refs.value, { error: () => DEFAULT_MESSAGE });
 
   const problems: PathProblem[] = [...refs.problems];

@@ -1,9 +1,11 @@
 // `${env:NAME}` and `${file:PATH}` let a mapping file name a secret without holding it, so the
-// file can be mailed, versioned and shown on screen. Secret keys are refused as literals for
-// that reason, and every value that could be a secret is registered for masking.
+// file can be mailed, versioned and shown on screen. Keys the schema marks secret are refused as
+// literals for that reason, and every value they get, and any value read from a file, is
+// registered for masking.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { registerSecret } from '../secrets.js';
+import type { SecretKind } from './secret-keys.js';
 
 export type KeyPath = (string | number)[];
 
@@ -18,6 +20,8 @@ export interface ReferenceOptions {
   env: NodeJS.ProcessEnv;
   /** Windows environment names ignore case; a parameter so tests can check both. */
   platform?: NodeJS.Platform;
+  /** Whether the key at a path holds a secret, as the schema marks it (secret-keys.ts). */
+  secretAt?: (at: KeyPath) => SecretKind | undefined;
 }
 
 export interface ResolvedReferences {
@@ -30,18 +34,6 @@ export interface ResolvedReferences {
 }
 
 type Part = { kind: 'text'; text: string } | { kind: 'env' | 'file'; target: string; raw: string };
-
-const SECRET_KEY = /clientsecret|password|passphrase|privatekey|connectionstring|token|secret/i;
-
-/** Keys whose values are treated as secrets: masked in output, never shown in messages. */
-export function isSecretKey(key: string | undefined): boolean {
-  return key !== undefined && SECRET_KEY.test(key);
-}
-
-/** Keys that may only hold a reference; a literal value would put the secret in the file. */
-function mustBeReference(key: string): boolean {
-  return /(password|passphrase|secret)$/i.test(key);
-}
 
 /** Splits a string into text and references; `$${` is a literal `${`. */
 export function parseReferences(s: string): Part[] | { error: string } {
@@ -84,38 +76,40 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
     if (!out.secrets.includes(v)) out.secrets.push(v);
   };
 
-  async function walk(value: unknown, at: KeyPath, key: string | undefined): Promise<unknown> {
+  async function walk(value: unknown, at: KeyPath): Promise<unknown> {
     if (Array.isArray(value)) {
       const items: unknown[] = [];
-      for (const [i, item] of value.entries()) items.push(await walk(item, [...at, i], key));
+      for (const [i, item] of value.entries()) items.push(await walk(item, [...at, i]));
       return items;
     }
     if (value !== null && typeof value === 'object') {
       const obj: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) obj[k] = await walk(v, [...at, k], k);
+      for (const [k, v] of Object.entries(value)) obj[k] = await walk(v, [...at, k]);
       return obj;
     }
+    const kind = opts.secretAt?.(at);
     if (typeof value !== 'string') {
-      if (key && mustBeReference(key) && (typeof value === 'number' || typeof value === 'boolean')) {
+      if (kind === 'secret' && (typeof value === 'number' || typeof value === 'boolean')) {
+        registerSecret(String(value));
         out.problems.push({ path: at, message: literalSecretMessage(at) });
       }
       return value;
     }
-    return resolveString(value, at, key);
+    return resolveString(value, at, kind);
   }
 
-  async function resolveString(raw: string, at: KeyPath, key: string | undefined): Promise<unknown> {
+  async function resolveString(raw: string, at: KeyPath, kind: SecretKind | undefined): Promise<unknown> {
     const parts = parseReferences(raw);
     if (!Array.isArray(parts)) {
       out.problems.push({ path: at, message: parts.error });
       return raw;
     }
     const hasRef = parts.some((p) => p.kind !== 'text');
-    if (key && mustBeReference(key) && !hasRef && raw.trim() !== '') {
+    if (kind === 'secret' && !hasRef && raw.trim() !== '') {
       registerSecret(raw); // keeps it out of any other message about this file
       out.problems.push({ path: at, message: literalSecretMessage(at) });
     }
-    if (key && /connectionstring/i.test(key)) {
+    if (kind === 'connection-string') {
       const literal = literalPasswordIn(parts);
       if (literal !== null) {
         registerSecret(literal);
@@ -138,16 +132,16 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
         failed = true;
         continue;
       }
-      if (p.kind === 'file' || isSecretKey(key)) secret(got.value);
+      if (p.kind === 'file' || kind) secret(got.value);
       result += got.value;
     }
     // The raw text stays in place so that validation still runs (and is silenced) for this key.
     if (failed) return raw;
-    if (isSecretKey(key)) secret(result);
+    if (kind) secret(result);
     return result;
   }
 
-  out.value = await walk(tree, [], undefined);
+  out.value = await walk(tree, []);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { LIMITS } from '../clearnox/contract.js';
 import { DEFAULT_REPEATS } from '../clearnox/retry.js';
 import { FolderIndexSchema, type FolderIndexSection } from '../pipeline/folder-index.js';
 import { baseUrlProblem } from './base-url.js';
+import { secret } from './secret-keys.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
 
@@ -20,9 +21,7 @@ export const ClearnoxSectionSchema = z
       })
       .describe('Address of the Clearnox API, e.g. https://api.clearnox.com. Plain http:// only to this machine (the sandbox).'),
     clientId: z.string().min(1).describe('Client id of the Clearnox connector (Configure > Connector Configuration).'),
-    clientSecret: z
-      .string()
-      .min(1)
+    clientSecret: secret(z.string().min(1))
       .describe('Client secret: a reference such as ${env:CLEARNOX_CLIENT_SECRET} or ${file:C:\\secrets\\clearnox.txt}, never the secret itself.'),
     companyCode: z.string().min(1).optional().describe('Only the entries of this company (ledger).'),
     dateFrom: isoDate.optional().describe('Only entries dated on or after this day (YYYY-MM-DD).'),

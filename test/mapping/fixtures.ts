@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { DatabaseAdapter, DocumentStoreAdapter } from '../../adapters/types.js';
 import { MappingError } from '../../src/mapping/load.js';
 import type { AdapterSets } from '../../src/mapping/schema.js';
+import { connectionString, secret } from '../../src/mapping/secret-keys.js';
 
 const notOpened = async (): Promise<never> => {
   throw new Error('not used in these tests');
@@ -22,7 +23,7 @@ const fakesql: DatabaseAdapter<{ path: string }> = {
 const fakemssql: DatabaseAdapter<{ connectionString: string }> = {
   type: 'fakemssql',
   description: 'A fake server database.',
-  optionsSchema: z.object({ connectionString: z.string().min(1) }),
+  optionsSchema: z.object({ connectionString: connectionString(z.string().min(1)) }),
   open: notOpened,
 };
 const folder: DocumentStoreAdapter<{ root: string }> = {
@@ -34,7 +35,7 @@ const folder: DocumentStoreAdapter<{ root: string }> = {
 const sftp: DocumentStoreAdapter<{ host: string; password: string }> = {
   type: 'sftp',
   description: 'A fake SFTP server.',
-  optionsSchema: z.object({ host: z.string().min(1), password: z.string().min(1) }),
+  optionsSchema: z.object({ host: z.string().min(1), password: secret(z.string().min(1)) }),
   open: notOpened,
 };
 

@@ -1,11 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isSecretKey, parseReferences, resolveReferences } from '../../src/mapping/references.js';
+import { parseReferences, resolveReferences, type KeyPath } from '../../src/mapping/references.js';
+import type { SecretKind } from '../../src/mapping/secret-keys.js';
 import { clearSecrets, redact } from '../../src/secrets.js';
 import { tempDir } from './fixtures.js';
 
 beforeEach(() => clearSecrets());
+
+/** What a schema would mark, by the last key only: enough for these trees. */
+const marks: Record<string, SecretKind> = { connectionString: 'connection-string', password: 'secret', clientSecret: 'secret' };
+const secretAt = (at: KeyPath) => marks[String(at.at(-1))];
 
 describe('parseReferences', () => {
   it('splits text, env and file references, keeping a Windows path whole', () => {
@@ -36,7 +41,7 @@ describe('resolveReferences', () => {
   it('resolves embedded references and registers only secret-looking values', async () => {
     const env = { DB_PW: 'pw-12345', DB_HOST: 'dbserver01' };
     const tree = { source: { connectionString: 'Server=${env:DB_HOST};Password=${env:DB_PW}', host: '${env:DB_HOST}', list: ['${env:DB_HOST}'] } };
-    const out = await resolveReferences(tree, { baseDir, env });
+    const out = await resolveReferences(tree, { baseDir, env, secretAt });
     expect(out.problems).toEqual([]);
     expect(out.value).toEqual({ source: { connectionString: 'Server=dbserver01;Password=pw-12345', host: 'dbserver01', list: ['dbserver01'] } });
     expect(out.secrets).toEqual(['dbserver01', 'pw-12345', 'Server=dbserver01;Password=pw-12345']);
@@ -45,7 +50,7 @@ describe('resolveReferences', () => {
   });
 
   it('does not register an env value under an ordinary key', async () => {
-    const out = await resolveReferences({ clearnox: { clientId: '${env:ID}' } }, { baseDir, env: { ID: 'connector-9' } });
+    const out = await resolveReferences({ clearnox: { clientId: '${env:ID}' } }, { baseDir, env: { ID: 'connector-9' }, secretAt });
     expect(out.secrets).toEqual([]);
     expect(redact('connector-9')).toBe('connector-9');
   });
@@ -75,20 +80,22 @@ describe('resolveReferences', () => {
     };
     const dir = await tempDir();
     await writeFile(path.join(dir, 's.txt'), 'abcd');
-    const out = await resolveReferences(tree, { baseDir: dir, env: { P: 'pppp' } });
+    const out = await resolveReferences(tree, { baseDir: dir, env: { P: 'pppp' }, secretAt });
     expect(out.problems).toEqual([]);
   });
 
   it('refuses a password literally in a URL connection string', async () => {
-    const out = await resolveReferences({ s: { connectionString: 'postgres://erp:topsecret@db/erp' } }, { baseDir, env: {} });
+    const out = await resolveReferences({ s: { connectionString: 'postgres://erp:topsecret@db/erp' } }, { baseDir, env: {}, secretAt });
     expect(out.problems.map((p) => p.message)).toEqual([expect.stringContaining('holds a password itself')]);
     expect(redact('postgres://erp:topsecret@db')).toBe('postgres://erp:***@db');
   });
 
-  it('knows which keys look secret', () => {
-    for (const k of ['clientSecret', 'PASSWORD', 'dbPassword', 'passphrase', 'privateKey', 'connectionString', 'apiToken', 'secret']) {
-      expect(isSecretKey(k), k).toBe(true);
-    }
-    for (const k of ['clientId', 'root', 'path', 'baseUrl']) expect(isSecretKey(k), k).toBe(false);
+  it('goes by the mark, not the name: an unmarked password is an ordinary value, a marked oddly named key a secret', async () => {
+    const tree = { a: { password: 'plain-enough', motDePasse: 'en-clair-42', jeton: '${env:J}' } };
+    const oddMarks: Record<string, SecretKind> = { motDePasse: 'secret', jeton: 'secret' };
+    const out = await resolveReferences(tree, { baseDir, env: { J: 'jeton-value-7' }, secretAt: (at) => oddMarks[String(at.at(-1))] });
+    expect(out.problems).toEqual([{ path: ['a', 'motDePasse'], message: expect.stringContaining('holds the secret itself') }]);
+    expect(out.secrets).toEqual(['jeton-value-7']);
+    expect(redact('plain-enough en-clair-42 jeton-value-7')).toBe('plain-enough *** ***');
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secret } from '../../../src/mapping/secret-keys.js';
 
 const seconds = (d: number, what: string) => z.number().positive().default(d).describe(what);
 
@@ -7,13 +8,13 @@ export const SftpOptions = z
     host: z.string().min(1).describe('Name or address of the SFTP server.'),
     port: z.number().int().min(1).max(65535).default(22).describe('SSH port of the server.'),
     username: z.string().min(1).describe('Account used to log in.'),
-    password: z.string().min(1).optional().describe('Password of the account: a reference such as ${env:SFTP_PASSWORD}.'),
+    password: secret(z.string().min(1)).optional().describe('Password of the account: a reference such as ${env:SFTP_PASSWORD}.'),
     privateKeyFile: z
       .string()
       .min(1)
       .optional()
       .describe('Private key file (OpenSSH or PEM format), relative to the mapping file unless absolute.'),
-    passphrase: z.string().min(1).optional().describe('Passphrase of the private key: a reference such as ${env:SFTP_KEY_PASSPHRASE}.'),
+    passphrase: secret(z.string().min(1)).optional().describe('Passphrase of the private key: a reference such as ${env:SFTP_KEY_PASSPHRASE}.'),
     agent: z
       .union([z.boolean(), z.string().min(1)])
       .optional()

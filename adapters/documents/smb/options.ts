@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secret } from '../../../src/mapping/secret-keys.js';
 
 export const SmbOptions = z
   .object({
@@ -11,7 +12,7 @@ export const SmbOptions = z
       .min(1)
       .optional()
       .describe('Account on the file server (not used on Windows, where the account that runs clearnox-sync is used).'),
-    password: z.string().min(1).optional().describe('Password of the account: a reference such as ${env:SMB_PASSWORD}.'),
+    password: secret(z.string().min(1)).optional().describe('Password of the account: a reference such as ${env:SMB_PASSWORD}.'),
     domain: z.string().min(1).optional().describe('Windows domain (or workgroup) of the account, e.g. CONTOSO.'),
     port: z.number().int().min(1).max(65535).default(445).describe('SMB port of the file server.'),
     signing: z
