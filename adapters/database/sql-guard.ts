@@ -47,9 +47,11 @@ function problemIn({ tokens, unclosed, unbalanced }: ReturnType<typeof lex>, dia
     const hint = dialect === 'mysql' && /string|name/.test(unclosed) ? " (write a quote inside a string as '', not \\')" : '';
     return `the query holds ${unclosed} that is never closed${hint}`;
   }
-  const code = tokens.at(-1)?.text === ';' ? tokens.slice(0, -1) : tokens;
+  // T-SQL writes `;WITH` so that a CTE never follows an unterminated statement: a `;` may open or end the query.
+  const isSemicolon = (t: { kind: string; text: string } | undefined) => t?.kind === 'punct' && t.text === ';';
+  const code = tokens.slice(isSemicolon(tokens[0]) ? 1 : 0, isSemicolon(tokens.at(-1)) && tokens.length > 1 ? -1 : undefined);
   if (code.length === 0) return 'the query is empty';
-  if (code.some((t) => t.kind === 'punct' && t.text === ';')) return 'the query holds several statements; give a single SELECT';
+  if (code.some(isSemicolon)) return 'the query holds several statements; give a single SELECT';
   if (unbalanced) return 'the parentheses of the query do not match';
   const first = code.find((t) => !(t.kind === 'punct' && t.text === '('));
   const start = first?.kind === 'word' ? first.text.toUpperCase() : undefined;

@@ -23,6 +23,7 @@ describe('readOnlyProblem', () => {
       `WITH x AS (SELECT a FROM t), y AS (SELECT a FROM x) SELECT a FROM y WHERE ${IN}`,
       `SELECT a AS "documentNumber", "select" AS "delete" FROM t WHERE ${IN}`,
       `SELECT REPLACE(a, '\\\\', '/') AS path FROM t WHERE ${IN}`,
+      `;WITH x AS (SELECT a FROM t) SELECT a FROM x WHERE ${IN};`,
     ]) {
       expect(readOnlyProblem(sql, dialect), sql).toBeNull();
     }
@@ -41,6 +42,8 @@ describe('readOnlyProblem', () => {
 
   it.each([
     ['', /empty/],
+    [';', /empty/],
+    [';;SELECT a FROM t WHERE a IN (:documentNumbers)', /several statements/],
     ['DELETE FROM t WHERE a IN (:documentNumbers)', /starts with DELETE/],
     ['SELECT a FROM t WHERE a IN (:documentNumbers); DROP TABLE t', /several statements/],
     ['SELECT a INTO copy FROM t WHERE a IN (:documentNumbers)', /INTO/],
