@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
+import { AdapterConfigError, UntrustedServerError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
 import { openKnexSource, readOnlyOnConnection, type Dialect, type KnexSettings } from './knex-source.js';
+import { guardedAuthPlugins, PIN_KEY } from './mysql-auth.js';
+import { allowPasswordWithoutVerifiedTls, readPublicKey } from './password-guard.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
 const MysqlOptions = z
@@ -11,8 +13,22 @@ const MysqlOptions = z
     sslMode: z
       .enum(['DISABLED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'])
       .default('DISABLED')
-      .describe('As the mysql client\'s --ssl-mode: DISABLED, REQUIRED (encrypted, certificate not checked), VERIFY_CA, VERIFY_IDENTITY.'),
-    sslCa: z.string().min(1).optional().describe('CA certificate file (PEM) for VERIFY_CA / VERIFY_IDENTITY, relative to the mapping file.'),
+      .describe(
+        'As the mysql client\'s --ssl-mode: DISABLED, REQUIRED (encrypted, certificate not checked), VERIFY_CA, VERIFY_IDENTITY. Only VERIFY_IDENTITY (or VERIFY_CA with sslCa) proves the server is yours; without it a server asking for the password itself (mysql_clear_password, or RSA under a key not pinned in serverPublicKeyFile) is refused.',
+      ),
+    sslCa: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('CA certificate file (PEM) that signed the server\'s certificate (the server\'s ssl_ca file), for VERIFY_CA / VERIFY_IDENTITY, relative to the mapping file.'),
+    serverPublicKeyFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The server\'s RSA public key (PEM file, relative to the mapping file), as the mysql client\'s --server-public-key-path: lets caching_sha2_password / sha256_password encrypt the password for that key without verified TLS, and refuses a server sending another one.',
+      ),
+    allowPasswordWithoutVerifiedTls,
     charset: z.string().min(1).default('utf8mb4').describe('Connection character set; utf8mb4 reads every character.'),
     queryTimeoutSeconds: z
       .number()
@@ -28,6 +44,10 @@ type Options = z.output<typeof MysqlOptions>;
 const MAX_PARAMETERS = 65_000;
 const SSL_MODES = { DISABLED: 'off', REQUIRED: 'encrypt', VERIFY_CA: 'verify-ca', VERIFY_IDENTITY: 'verify-full' } as const;
 
+const TRUST_ADVICE =
+  'Set source.sslCa to the CA certificate (PEM) that signed the server\'s certificate (the file the server\'s ssl_ca names; for a self-signed certificate, ' +
+  'the certificate itself), and write in source.host a name the certificate holds.';
+
 export function mysqlTarget(o: Options): Target {
   return { ...serverTarget('MySQL/MariaDB', 3306, o), queryTimeoutSeconds: o.queryTimeoutSeconds };
 }
@@ -38,6 +58,7 @@ export function mysqlDialect(t: Target): Dialect {
     run: runPrepared,
     blob: { size: (column) => `LENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
+      if (e instanceof UntrustedServerError) return e;
       const code = (e as { code?: string }).code;
       if (code === 'ER_ACCESS_DENIED_ERROR') return loginFailed(t, 'wrong password, or no such user for this machine', e);
       if (code === 'ER_BAD_DB_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') return noDatabase(t, e);
@@ -47,7 +68,7 @@ export function mysqlDialect(t: Target): Dialect {
           { cause: e },
         );
       }
-      const net = networkProblem(e, t) ?? tlsProblem(e, t, 'Set source.sslCa to the CA that signed the server certificate, or use sslMode: REQUIRED.');
+      const net = networkProblem(e, t) ?? tlsProblem(e, t, TRUST_ADVICE);
       if (net) return net;
       // MariaDB's ER_STATEMENT_TIMEOUT, MySQL's ER_QUERY_TIMEOUT.
       const errno = (e as { errno?: unknown }).errno;
@@ -66,7 +87,15 @@ export async function mysqlSettings(options: Options, ctx: AdapterContext): Prom
   requireServerKeys(options);
   const target = mysqlTarget(options);
   const ca = await readCertificate('source.sslCa', options.sslCa, ctx);
-  const ssl = tlsOptions(SSL_MODES[options.sslMode], ca);
+  // mysql2 checks the certificate's name only when told to (verifyIdentity).
+  const ssl = options.sslMode === 'VERIFY_IDENTITY' ? { ...tlsOptions('verify-full', ca), verifyIdentity: true } : tlsOptions(SSL_MODES[options.sslMode], ca);
+  const authPlugins = guardedAuthPlugins({
+    target,
+    allowUnverified: options.allowPasswordWithoutVerifiedTls,
+    anyPublicCertificate: options.sslMode === 'VERIFY_CA' && !ca,
+    howToVerify: 'set source.sslMode: VERIFY_IDENTITY and source.sslCa to the CA certificate (PEM) that signed the server\'s certificate',
+    pinnedKey: await readPublicKey(PIN_KEY, options.serverPublicKeyFile, ctx),
+  });
   return {
     client: 'mysql2',
     connection: {
@@ -74,6 +103,7 @@ export async function mysqlSettings(options: Options, ctx: AdapterContext): Prom
         ? { uri: options.connectionString }
         : { host: options.host, port: options.port ?? 3306, database: options.database, user: options.user, password: options.password }),
       ...(ssl ? { ssl } : {}),
+      authPlugins,
       charset: options.charset,
       connectTimeout: options.connectTimeoutSeconds * 1000,
       // Dates stay as written: a Date at local midnight would shift a day in a path template.
