@@ -1,18 +1,18 @@
 // What a run leaves for the next one of the same mapping file, in upload.stateDir: a lock, so
-// that a run started by hand while the scheduled one works does not send the same entries, and
-// what it sent without seeing the end of it (killed, rebooted, no answer, gave up waiting), so
-// that the next run finishes that (earlier-imports.ts) instead of sending those documents again.
-import fs from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+// that a run started by hand while the scheduled one works does not send the same entries; what
+// it sent without seeing the end of it (killed, rebooted, no answer, gave up waiting), so that the
+// next run finishes that (earlier-imports.ts) instead of sending those documents again; and its
+// work folder, which the next run empties if this one could not.
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
 import { z } from 'zod';
 import { AdapterConfigError } from '../../adapters/types.js';
 import type { Logger } from '../log.js';
+import { PRIVATE_FOLDER, copyToPrivateFile, ownFolder, writeFileReplacing } from '../private-files.js';
+import { RunBusyError, RunLock, type LockTimings } from './run-lock.js';
 
-/** Another run of the same mapping file holds the lock. */
-export class RunBusyError extends Error {}
+export { RunBusyError };
 
 const PendingImportSchema = z.object({
   idempotencyKey: z.string(),
@@ -27,32 +27,31 @@ const PendingImportSchema = z.object({
 export type PendingImport = z.infer<typeof PendingImportSchema>;
 const JournalSchema = z.object({ version: z.literal(1), pending: z.array(PendingImportSchema) });
 
-// A live run refreshes its lock every 10 s; one not refreshed for a minute belongs to a process
-// that is gone (killed, machine restarted), and is taken over.
-const STALE_MS = 60_000;
-const REFRESH_MS = 10_000;
-
-export interface RunStateOptions {
-  /** A lock not refreshed for this long is taken over (proper-lockfile's floor: 2 s). */
-  staleMs?: number;
-  /** How often a held lock is refreshed (floor: 1 s, at most half of staleMs). */
-  refreshMs?: number;
+export interface RunStateOptions extends LockTimings {
+  /** upload.workDir, resolved: the folder holding this mapping file's work folder instead of the state folder. */
+  workDir?: string;
 }
 
 export class RunState {
+  private pendingImports: PendingImport[] = [];
+  private runFolder: string | undefined;
+
   private constructor(
     private readonly file: string,
-    private pendingImports: PendingImport[],
-    private readonly release: () => Promise<void>,
+    /** This mapping file's work folder; each run works in a folder of its own inside. */
+    private readonly work: string,
+    private readonly workConfigured: boolean,
+    private readonly lock: RunLock,
+    private readonly log: Logger,
   ) {}
 
   /**
-   * Takes the lock of `mappingFile` in `dir` (created when missing) and reads what earlier runs
-   * left. Throws RunBusyError when another run holds the lock.
+   * Takes the lock of `mappingFile` in `dir` (created when missing), reads what earlier runs left
+   * and removes the files a killed run could not. Throws RunBusyError when another run holds the lock.
    */
   static async open(dir: string, mappingFile: string, log: Logger, opts: RunStateOptions = {}): Promise<RunState> {
     try {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: PRIVATE_FOLDER });
     } catch (e) {
       throw new AdapterConfigError(
         `upload.stateDir: cannot create the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Give the task's account write access to it, or set upload.stateDir to a folder it may write.`,
@@ -60,44 +59,19 @@ export class RunState {
     }
     const name = path.basename(mappingFile);
     const file = path.join(dir, `${name}.imports.json`);
-    const lockPath = path.join(dir, `${name}.lock`);
-    const take = () =>
-      lockfile.lock(file, {
-        lockfilePath: lockPath,
-        realpath: false,
-        fs: lockFs,
-        stale: opts.staleMs ?? STALE_MS,
-        update: opts.refreshMs ?? REFRESH_MS,
-        // A refresh missed (a suspended machine) must not kill a run in the middle of an upload.
-        onCompromised: (e) => log.warn({ err: e.message }, `The lock of this run may have been taken over: ${e.message}`),
-      });
-    let release: () => Promise<void>;
-    try {
-      try {
-        release = await take();
-      } catch (e) {
-        // A run killed on this machine a moment ago left a fresh lock: its process is gone.
-        if ((e as NodeJS.ErrnoException).code !== 'ELOCKED' || !(await ownerIsGone(lockPath))) throw e;
-        log.warn({ lock: lockPath }, 'The previous run of this mapping file stopped without releasing its lock; taking it over.');
-        await rm(lockPath, { recursive: true, force: true });
-        release = await take();
-      }
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ELOCKED') {
-        const owner = await readOwner(lockPath);
-        throw new RunBusyError(
-          `another run with this mapping file is in progress${owner ? ` (process ${owner.pid} on ${owner.host}, since ${owner.since})` : ''}; this run did nothing. ` +
-            `If no other run is going on, its lock (${lockPath}) frees itself within a minute of its process stopping.`,
-        );
-      }
-      throw new AdapterConfigError(`upload.stateDir: cannot lock ${file} (${(e as Error).message}).`);
-    }
+    const lock = await RunLock.take(file, path.join(dir, `${name}.lock`), log, opts);
     // Held from here: released on any failure, or its refresh timer would keep the process alive.
     try {
-      await writeFile(path.join(lockPath, OWNER_FILE), JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }));
-      return new RunState(file, await readJournal(file, log), release);
+      // In a folder shared by several mapping files, the state file's place tells them apart.
+      const work = opts.workDir
+        ? path.join(opts.workDir, `${name}.${createHash('sha256').update(path.resolve(file)).digest('hex').slice(0, 8)}.work`)
+        : path.join(dir, `${name}.work`);
+      const state = new RunState(file, work, opts.workDir !== undefined, lock, log);
+      state.pendingImports = await readJournal(file, log);
+      await state.tidy();
+      return state;
     } catch (e) {
-      await release().catch(() => undefined);
+      await lock.close();
       throw e instanceof AdapterConfigError ? e : new AdapterConfigError(`upload.stateDir: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
     }
   }
@@ -107,8 +81,32 @@ export class RunState {
     return this.pendingImports;
   }
 
+  /** Throws RunBusyError when another run has taken the lock over: this run must send nothing more. */
+  assertHeld(): Promise<void> {
+    return this.lock.assertHeld();
+  }
+
+  /**
+   * Makes this run's work folder, readable by this account only, where the next run of this
+   * mapping file finds it if this one is killed.
+   */
+  async makeWorkFolder(): Promise<string> {
+    try {
+      await mkdir(path.dirname(this.work), { recursive: true, mode: PRIVATE_FOLDER });
+      await ownFolder(this.work);
+      this.runFolder = await mkdtemp(path.join(this.work, 'run-'));
+      return this.runFolder;
+    } catch (e) {
+      const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw this.workConfigured
+        ? new AdapterConfigError(`upload.workDir: cannot create a folder in ${path.dirname(this.work)} (${reason}); choose a folder this account may write to.`, { cause: e })
+        : new AdapterConfigError(`upload.stateDir: cannot create the folder ${this.work} (${reason}); give the task's account write access to ${path.dirname(this.work)}.`, { cause: e });
+    }
+  }
+
   /** Written before an archive is sent: a run killed meanwhile leaves it and its archive here. */
   async sending(p: PendingImport & { archive: string }): Promise<void> {
+    await this.lock.assertHeld();
     this.pendingImports = [...this.pendingImports.filter((x) => x.idempotencyKey !== p.idempotencyKey), p];
     await this.save();
   }
@@ -117,6 +115,7 @@ export class RunState {
   async accepted(idempotencyKey: string, importId: string): Promise<void> {
     const p = this.find(idempotencyKey);
     if (!p) return;
+    await this.lock.assertHeld();
     await this.dropArchive(p);
     this.replace({ ...withoutArchive(p), importId });
     await this.save();
@@ -124,15 +123,16 @@ export class RunState {
 
   /**
    * Sending failed in a way that leaves unknown whether Clearnox received it (a cut connection,
-   * a 5xx): the archive is copied out of the run's temporary folder, to be sent again.
+   * a 5xx): the archive is copied out of the run's work folder, to be sent again.
    */
   async keepArchive(idempotencyKey: string): Promise<void> {
     const p = this.find(idempotencyKey);
     if (!p?.archive) return;
-    const kept = path.join(this.archives, `${idempotencyKey.replace(/[^\w.-]/g, '_')}.zip`);
+    await this.lock.assertHeld();
+    const kept = this.keptName(idempotencyKey);
     if (p.archive !== kept) {
-      await mkdir(this.archives, { recursive: true });
-      await copyFile(p.archive, kept);
+      await ownFolder(this.archives);
+      await copyToPrivateFile(p.archive, kept);
     }
     this.replace({ ...p, archive: kept });
     await this.save();
@@ -142,13 +142,28 @@ export class RunState {
   async settled(idempotencyKey: string): Promise<void> {
     const p = this.find(idempotencyKey);
     if (!p) return;
+    await this.lock.assertHeld();
     await this.dropArchive(p);
     this.pendingImports = this.pendingImports.filter((x) => x !== p);
     await this.save();
   }
 
+  /** Removes this run's work folder and lets go of the lock; once another run holds it, neither is this run's. */
+  async close(): Promise<void> {
+    if (this.runFolder) {
+      await rm(this.runFolder, { recursive: true, force: true }).catch(() => undefined);
+      // Empty unless another run works in it now.
+      await rmdir(this.work).catch(() => undefined);
+    }
+    await this.lock.close();
+  }
+
   private get archives(): string {
     return `${this.file.replace(/\.imports\.json$/, '')}.archives`;
+  }
+
+  private keptName(idempotencyKey: string): string {
+    return path.join(this.archives, `${idempotencyKey.replace(/[^\w.-]/g, '_')}.zip`);
   }
 
   private find(idempotencyKey: string): PendingImport | undefined {
@@ -164,15 +179,66 @@ export class RunState {
     if (p.archive && path.dirname(p.archive) === this.archives) await rm(p.archive, { force: true });
   }
 
-  async close(): Promise<void> {
-    await this.release().catch(() => undefined);
+  // Every change first checks the lock: once another run holds it, the state file and the kept
+  // archives are that run's, and writing them would lose what it noted.
+  private async save(): Promise<void> {
+    await writeFileReplacing(this.file, JSON.stringify({ version: 1, pending: this.pendingImports }, null, 2));
   }
 
-  // Written aside and renamed over: a process killed while writing leaves the old file whole.
-  private async save(): Promise<void> {
-    const aside = `${this.file}.${process.pid}.tmp`;
-    await writeFile(aside, JSON.stringify({ version: 1, pending: this.pendingImports }, null, 2));
-    await rename(aside, this.file);
+  // What a killed run leaves: an archive it was sending, still in its work folder, is kept with the
+  // others; the rest of the folder goes, as do kept archives nothing refers to any more and files
+  // a write cut short. An archive the state file names anywhere else is never sent (a hand edit
+  // could name any file).
+  private async tidy(): Promise<void> {
+    let changed = false;
+    for (const p of this.pendingImports) {
+      if (!p.archive) continue;
+      const where = await this.placeOf(p.archive);
+      if (where === 'kept') continue;
+      if (where === 'work' && p.importId === undefined) {
+        const kept = this.keptName(p.idempotencyKey);
+        await ownFolder(this.archives);
+        await rename(p.archive, kept).catch(async (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EXDEV') throw e;
+          await copyToPrivateFile(p.archive!, kept);
+        });
+        this.replace({ ...p, archive: kept });
+      } else {
+        if (where === 'elsewhere') {
+          this.log.warn(
+            { file: this.file, archive: p.archive },
+            `${this.file} names ${p.archive} as an archive to send again, which is not a file this program kept in ${this.archives}: it is not sent; its entries are sent anew if still missing.`,
+          );
+        }
+        this.replace(withoutArchive(p));
+      }
+      changed = true;
+    }
+    await rm(this.work, { recursive: true, force: true }).catch((e: NodeJS.ErrnoException) => {
+      // upload.workDir under a file: said when the folder is made, before anything is sent.
+      if (e.code !== 'ENOTDIR') throw e;
+    });
+    const keep = new Set(this.pendingImports.map((p) => p.archive).filter((a): a is string => a !== undefined));
+    const leftovers = [
+      ...(await namesIn(this.archives)).map((n) => path.join(this.archives, n)).filter((f) => !keep.has(f)),
+      ...(await namesIn(path.dirname(this.file))).filter((n) => n.startsWith(`${path.basename(this.file)}.`) && n.endsWith('.tmp')).map((n) => path.join(path.dirname(this.file), n)),
+    ];
+    await Promise.all(leftovers.map((f) => rm(f, { recursive: true, force: true })));
+    if (changed) await this.save();
+  }
+
+  private async placeOf(archive: string): Promise<'kept' | 'work' | 'gone' | 'elsewhere'> {
+    const file = path.resolve(archive);
+    const inside = (folder: string, direct: boolean) => {
+      const rel = path.relative(folder, file);
+      return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && (!direct || !rel.includes(path.sep));
+    };
+    const place = inside(this.archives, true) ? 'kept' : inside(this.work, false) ? 'work' : 'elsewhere';
+    if (place === 'elsewhere') return place;
+    // A link there would send whatever it points to.
+    const stat = await lstat(file).catch(() => null);
+    if (!stat) return 'gone';
+    return stat.isFile() ? place : 'elsewhere';
   }
 }
 
@@ -181,34 +247,10 @@ function withoutArchive(p: PendingImport): PendingImport {
   return rest;
 }
 
-// The lock is a folder; who holds it is written inside, so it must be removed with its content.
-const lockFs = {
-  ...fs,
-  rmdir: (p: string, done: (err: NodeJS.ErrnoException | null) => void) => fs.rm(p, { recursive: true, force: true }, done),
-  rmdirSync: (p: string) => fs.rmSync(p, { recursive: true, force: true }),
-};
-
-const OWNER_FILE = 'owner.json';
-const OwnerSchema = z.object({ pid: z.number(), host: z.string(), since: z.string() });
-
-async function readOwner(lockPath: string): Promise<z.infer<typeof OwnerSchema> | null> {
-  try {
-    return OwnerSchema.parse(JSON.parse(await readFile(path.join(lockPath, OWNER_FILE), 'utf8')));
-  } catch {
-    return null;
-  }
-}
-
-/** Only a process of this machine can be known gone; another machine's lock waits to go stale. */
-async function ownerIsGone(lockPath: string): Promise<boolean> {
-  const owner = await readOwner(lockPath);
-  if (!owner || owner.host !== os.hostname() || owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+// Not through a link: what is listed here may be removed.
+async function namesIn(dir: string): Promise<string[]> {
+  const stat = await lstat(dir).catch(() => null);
+  return stat?.isDirectory() ? readdir(dir) : [];
 }
 
 async function readJournal(file: string, log: Logger): Promise<PendingImport[]> {

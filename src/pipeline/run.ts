@@ -1,11 +1,10 @@
 // source -> match -> fetch -> pack -> upload -> report. Every missing entry ends with exactly one
 // result; a failing document only ever costs its own entries.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import type { AdapterContext, DocumentStore } from '../../adapters/types.js';
-import { AdapterConfigError, DocumentError } from '../../adapters/types.js';
+import { DocumentError } from '../../adapters/types.js';
 import type { Entry, Import } from '../clearnox/contract.js';
 import { ClearnoxApiError } from '../clearnox/errors.js';
 import type { Logger } from '../log.js';
@@ -106,7 +105,8 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     let held = new Map<string, PendingImport>();
     if (!dryRun) {
       const dir = mapping.upload.stateDir ? path.resolve(loaded.baseDir, mapping.upload.stateDir) : path.join(path.dirname(loaded.file), 'clearnox-sync-state');
-      state = await stage('taking the lock of this mapping file', () => RunState.open(dir, loaded.file, log));
+      const where = mapping.upload.workDir ? { workDir: path.resolve(loaded.baseDir, mapping.upload.workDir) } : {};
+      state = await stage('taking the lock of this mapping file', () => RunState.open(dir, loaded.file, log, where));
       const known = state;
       held = await stage('waiting for the imports of earlier runs', () =>
         settleEarlierImports(known, opts.api, log, {
@@ -248,7 +248,8 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       metadataCost(d),
     );
     log.info({ archives: plan.length, documents: items.length }, `${plural(items.length, 'document')} to send in ${plural(plan.length, 'archive')}.`);
-    workDir = await stage('preparing the archives', () => makeWorkDir(mapping.upload.workDir ? path.resolve(loaded.baseDir, mapping.upload.workDir) : undefined));
+    // In the mapping file's state (or upload.workDir): the next run removes what a killed one left.
+    workDir = await stage('preparing the archives', () => state!.makeWorkFolder());
 
     const dir = workDir;
     const pack = (index: number) =>
@@ -269,6 +270,8 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         leftOutWhilePacking += packed.skipped.length;
         for (const { item, error } of packed.skipped) settleDocumentFailure(byKey.get(item.key)!, item.path, error);
         if (packed.included.length === 0) continue;
+        // A run that lost its lock to another one must not send what that one sends too.
+        await stage('sending the documents to Clearnox', () => state!.assertHeld());
         const report: ArchiveReport = {
           index: index + 1,
           documents: packed.included.length,
@@ -443,16 +446,4 @@ function metadataCost(d: PackItem): number {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-// upload.workDir is created when missing (a fresh install); one that cannot be is the mapping
-// file's to fix, so it is reported as such.
-async function makeWorkDir(configured: string | undefined): Promise<string> {
-  if (!configured) return mkdtemp(path.join(os.tmpdir(), 'clearnox-sync-'));
-  try {
-    await mkdir(configured, { recursive: true });
-    return await mkdtemp(path.join(configured, 'clearnox-sync-'));
-  } catch (e) {
-    throw new AdapterConfigError(`upload.workDir: cannot create a folder in ${configured} (${messageOf(e)}); choose a folder this account may write to.`, { cause: e });
-  }
 }

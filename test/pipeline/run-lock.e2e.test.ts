@@ -1,0 +1,111 @@
+// Whole runs and the lock of their mapping file: a run that lost it sends nothing more, and a run
+// after one killed in the middle of an upload takes the lock over and removes what it left.
+// The killed run is the compiled program (`npx tsc -p tsconfig.json` first).
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { builtinAdapters } from '../../adapters/index.js';
+import { exitCodeFor } from '../../src/cli/commands/run.js';
+import { ClearnoxClient } from '../../src/clearnox/client.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+import { loadMapping } from '../../src/mapping/load.js';
+import { runSync } from '../../src/pipeline/run.js';
+import { RunState } from '../../src/pipeline/run-state.js';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
+import { entry } from '../helpers/entries.js';
+import { buildFixture, pdf, type Fixture } from '../helpers/fixture.js';
+
+const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+const adapters = builtinAdapters();
+const IDS = ['ent_1', 'ent_2', 'ent_3', 'ent_4', 'ent_5'];
+let sandbox: SandboxHandle | undefined;
+let fixture: Fixture | undefined;
+
+afterEach(async () => {
+  await sandbox?.close();
+  if (fixture) await rm(fixture.dir, { recursive: true, force: true });
+  sandbox = undefined;
+  fixture = undefined;
+});
+
+// Five documents, four to an archive: two archives.
+async function setUp(processingDelayMs: number) {
+  sandbox = await startSandbox({ entries: IDS.map((id, i) => entry(id, `FA-${i + 1}`)), processingDelayMs, pollRetryAfterSeconds: null });
+  fixture = await buildFixture(
+    IDS.map((_, i) => ({ number: `FA-${i + 1}`, pdf: `FA-${i + 1}.pdf`, content: pdf(`FA-${i + 1}`) })),
+    { baseUrl: sandbox.url },
+  );
+  const loaded = await loadMapping(fixture.mappingPath, adapters);
+  const sleep = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+  const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger, sleep });
+  return { loaded, api, stateDir: path.join(fixture.dir, 'clearnox-sync-state') };
+}
+
+function recordingLogger(): { log: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (o: object | string, msg?: string) => void warnings.push(typeof o === 'string' ? o : (msg ?? '')) } as Logger;
+  return { log, warnings };
+}
+
+const attachCounts = () => Object.fromEntries(sandbox!.state().entries.map((e) => [e.id, e.attachCount]));
+
+describe('whole runs and the lock', () => {
+  it('a run whose lock another run took over stops before its next archive, as busy', async () => {
+    const { loaded, api, stateDir } = await setUp(1500);
+    const running = runSync({ loaded, adapters, api, log: silentLogger });
+    await expect.poll(() => sandbox!.state().imports.length, { timeout: 10_000, interval: 20 }).toBe(1);
+    // While Clearnox processes the first archive, another run takes the lock over.
+    await rm(path.join(stateDir, 'mapping.yaml.lock'), { recursive: true });
+    const other = await RunState.open(stateDir, loaded.file, silentLogger);
+    try {
+      const report = await running;
+      expect(report.abort).toMatchObject({ kind: 'busy', stage: 'sending the documents to Clearnox' });
+      expect(report.abort!.message).toMatch(/this run no longer holds the lock of its mapping file .* stopped before sending anything more/);
+      expect(exitCodeFor(report)).toBe(3);
+      expect(sandbox!.state().imports).toHaveLength(1);
+      // What belongs to the run holding the lock now is left alone.
+      await expect(other.assertHeld()).resolves.toBeUndefined();
+    } finally {
+      await other.close();
+    }
+    const next = await runSync({ loaded, adapters, api, log: silentLogger });
+    expect(next.abort).toBeUndefined();
+    expect(attachCounts()).toEqual(Object.fromEntries(IDS.map((id) => [id, 1])));
+  });
+
+  it('after a run killed during an upload, the next takes its lock over, sends that archive again and leaves no file of it behind', async () => {
+    const { loaded, api, stateDir } = await setUp(10);
+    // The answers to the first uploads are lost: the killed run is left not knowing.
+    sandbox!.control.loseNextAnswer('imports', 3);
+    const tmp = path.join(fixture!.dir, 'tmp');
+    await mkdir(tmp);
+    const child = spawn(process.execPath, [CLI, 'run', '--config', fixture!.mappingPath], {
+      env: { ...process.env, CNX_TEST_SECRET: 'sandbox-secret', TMPDIR: tmp, TEMP: tmp, TMP: tmp },
+      stdio: 'ignore',
+    });
+    try {
+      await expect.poll(() => sandbox!.state().imports.length, { timeout: 10_000, interval: 10 }).toBe(1);
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    } finally {
+      child.kill('SIGKILL');
+    }
+    // Nothing of the run in the system's temporary folder; its archives are in the state folder.
+    expect(await readdir(tmp)).toEqual([]);
+    const work = path.join(stateDir, 'mapping.yaml.work');
+    const [runFolder] = await readdir(work);
+    expect((await readdir(path.join(work, runFolder!))).length).toBeGreaterThan(0);
+
+    const { log, warnings } = recordingLogger();
+    const next = await runSync({ loaded, adapters, api, log });
+    expect(warnings).toContain('The previous run of this mapping file stopped without releasing its lock; taking it over.');
+    expect(next.abort).toBeUndefined();
+    expect(attachCounts()).toEqual(Object.fromEntries(IDS.map((id) => [id, 1])));
+    // The first archive went again under its key: Clearnox answered with the first import.
+    expect(sandbox!.state().imports).toHaveLength(2);
+    expect((await readdir(stateDir)).sort()).toEqual(['mapping.yaml.archives', 'mapping.yaml.imports.json']);
+    expect(await readdir(path.join(stateDir, 'mapping.yaml.archives'))).toEqual([]);
+  });
+});
