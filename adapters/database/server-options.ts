@@ -40,6 +40,12 @@ export function requireServerKeys(o: ServerOptions, needed: (keyof ServerOptions
     if (both.length > 0) {
       throw new AdapterConfigError(`source: give either connectionString or ${both.join(', ')}, not both.`);
     }
+    if (userInfoCut(o.connectionString)) {
+      throw new AdapterConfigError(
+        'source.connectionString: an @ comes after a /, ? or #, so the user name and password would be read as part of the server name or the database. ' +
+          'Write a password holding one of / ? # @ % URL-encoded (%2F %3F %23 %40 %25), or as a reference such as ${env:ERP_DB_PASSWORD}, whose value is encoded when it is put in.',
+      );
+    }
     return;
   }
   const missing = needed.filter((k) => !o[k]);
@@ -59,8 +65,18 @@ export async function readCertificate(key: string, file: string | undefined, ctx
   }
 }
 
+/**
+ * A URL whose user info ends before its last @: a password holding / ? or # unencoded. The parts a
+ * URL parser then finds (host, database) are pieces of the password.
+ */
+function userInfoCut(connectionString: string): boolean {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/([^]*)$/i.exec(connectionString);
+  return m !== null && /[/?#][^]*@/.test(m[1]!);
+}
+
 /** Host, port, user and database of a URL-style connection string, for messages. */
 export function urlParts(connectionString: string): { host?: string; port?: string; user?: string; database?: string } {
+  if (userInfoCut(connectionString)) return {};
   try {
     const url = new URL(connectionString);
     return {

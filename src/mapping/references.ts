@@ -121,7 +121,8 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
     out.referenced.add(at.join('.'));
     let failed = false;
     let result = '';
-    for (const p of parts) {
+    const encoded = kind === 'connection-string' ? urlEncodedParts(parts) : new Set<number>();
+    for (const [i, p] of parts.entries()) {
       if (p.kind === 'text') {
         result += p.text;
         continue;
@@ -133,7 +134,7 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
         continue;
       }
       if (p.kind === 'file' || kind) secret(got.value);
-      result += got.value;
+      result += encoded.has(i) ? encodeURIComponent(got.value) : got.value;
     }
     // The raw text stays in place so that validation still runs (and is silenced) for this key.
     if (failed) return raw;
@@ -203,15 +204,44 @@ function literalPasswordMessage(at: KeyPath): string {
   return `holds a password itself; write a reference in its place, such as Password=\${env:${name}}, so that the password never sits in the mapping file`;
 }
 
+// A reference stands for \u0001 in these patterns, so that a password made of (or holding) one
+// counts as referenced.
+const flatten = (parts: Part[]) => parts.map((p) => (p.kind === 'text' ? p.text : '\u0001')).join('');
+
+// The query parameters node-postgres and mysql2 read a password (or a key's passphrase) from.
+const QUERY_PASSWORD = /[?&](?:password\d?|pwd|passwd|sslpassword|passphrase)=([^&#]*)/i;
+
 /** The password written literally in a connection string, or null when there is none. */
 function literalPasswordIn(parts: Part[]): string | null {
-  // A reference becomes \u0001 so that a password made of (or holding) one counts as referenced.
-  const flat = parts.map((p) => (p.kind === 'text' ? p.text : '\u0001')).join('');
+  const flat = flatten(parts);
   const keyword = /(?:^|;)\s*(?:password|pwd)\s*=\s*("[^"]*"|'[^']*'|[^;]*)/i.exec(flat);
   const inUrl = /\/\/[^/@:\s]*:([^@\s]+)@/.exec(flat);
-  for (const m of [keyword, inUrl]) {
+  const inQuery = /^[a-z][a-z0-9+.-]*:\/\//i.test(flat) ? QUERY_PASSWORD.exec(flat) : null;
+  for (const m of [keyword, inUrl, inQuery]) {
     const value = m?.[1]?.trim().replace(/^["']|["']$/g, '');
     if (value && !value.includes('\u0001')) return value;
   }
   return null;
+}
+
+/**
+ * The references of a URL connection string that sit in its user name, password or query: their
+ * values are URL-encoded as they are put in, so that a password holding / # ? @ or % is read whole
+ * by the driver (which decodes it) instead of ending the address part where it stands.
+ */
+function urlEncodedParts(parts: Part[]): Set<number> {
+  const out = new Set<number>();
+  const flat = flatten(parts);
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(flat)) return out;
+  let before = '';
+  for (const [i, p] of parts.entries()) {
+    if (p.kind !== 'text') {
+      const after = flat.slice(before.length + 1);
+      const inUserInfo = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@]*$/i.test(before) && /^[^/?#]*@/.test(after.replace(/\u0001/g, ''));
+      const inQuery = /\?[^#]*$/.test(before);
+      if (inUserInfo || inQuery) out.add(i);
+    }
+    before += p.kind === 'text' ? p.text : '\u0001';
+  }
+  return out;
 }
