@@ -4,14 +4,14 @@ import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '.
 import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { checkWriteAccess } from './mssql-rights.js';
-import { requireServerKeys, serverShape } from './server-options.js';
+import { readCertificate, requireServerKeys, serverShape } from './server-options.js';
 
 const MssqlOptions = z
   .object({
     ...serverShape(
       'SQL Server',
       1433,
-      'Server=SQL01\\SAGE100;Database=BIJOU;User Id=clearnox;Password=${env:ERP_DB_PASSWORD};TrustServerCertificate=true',
+      'Server=SQL01\\SAGE100;Database=BIJOU;User Id=clearnox;Password=${env:ERP_DB_PASSWORD}',
     ),
     instanceName: z
       .string()
@@ -27,7 +27,16 @@ const MssqlOptions = z
     trustServerCertificate: z
       .boolean()
       .default(false)
-      .describe('Accept the server certificate without checking it: needed for the self-signed certificate most on-premises servers use.'),
+      .describe(
+        'Accept the server\'s certificate without checking it: whoever answers at the server\'s address then receives the login\'s password. Give caCertificate instead.',
+      ),
+    caCertificate: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'CA certificate file (PEM) that signed the server\'s certificate (a self-signed certificate: the certificate itself), relative to the mapping file; the certificate is checked against it, and its name against host.',
+      ),
     queryTimeoutSeconds: z.number().positive().default(300).describe('Longest time one look-up query may run.'),
     stringParameters: z
       .enum(['nvarchar', 'varchar'])
@@ -113,7 +122,11 @@ export function mssqlSettings(o: Options): MssqlSettings {
   return s;
 }
 
-export function mssqlConnection(s: MssqlSettings, o: Pick<Options, 'connectTimeoutSeconds' | 'queryTimeoutSeconds' | 'stringParameters'>): Record<string, unknown> {
+export function mssqlConnection(
+  s: MssqlSettings,
+  o: Pick<Options, 'connectTimeoutSeconds' | 'queryTimeoutSeconds' | 'stringParameters'>,
+  ca?: string,
+): Record<string, unknown> {
   const tedious = require('tedious') as { TYPES: Record<string, unknown> };
   return {
     server: s.server,
@@ -127,6 +140,8 @@ export function mssqlConnection(s: MssqlSettings, o: Pick<Options, 'connectTimeo
     options: {
       encrypt: s.encrypt,
       trustServerCertificate: s.trustServerCertificate,
+      // tedious hands these to Node's TLS: the CA then replaces the public ones.
+      ...(ca ? { cryptoCredentialsDetails: { ca } } : {}),
       ...(s.instanceName ? { instanceName: s.instanceName } : {}),
       appName: 'clearnox-sync',
       // Routes to a readable secondary where an availability group has one; harmless elsewhere.
@@ -176,7 +191,9 @@ export function mssqlDialect(t: Target): Dialect {
       const tls = tlsProblem(
         e,
         t,
-        'Most on-premises servers use a self-signed certificate: set source.trustServerCertificate: true, or install a certificate this machine trusts.',
+        'Set source.caCertificate to the CA certificate (PEM) that signed the server\'s certificate (for a self-signed certificate, that certificate itself), ' +
+          'and write in source.host a name the certificate holds. A server with no certificate of its own makes a self-signed one at each start, which cannot ' +
+          'be trusted: install one on it (SQL Server Configuration Manager, Protocols for the instance, Certificate).',
       );
       if (tls) return tls;
       // A request (not a connection) that timed out: the query ran past requestTimeout.
@@ -205,7 +222,7 @@ export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): 
   const dialect = mssqlDialect(target);
   return {
     client: 'mssql',
-    connection: mssqlConnection(settings, options),
+    connection: mssqlConnection(settings, options, await readCertificate('source.caCertificate', options.caCertificate, ctx)),
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,
     dialect,

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { KnexSource, QueryRefusedError, createKnex } from '../../../adapters/database/knex-source.js';
 import { MSSQL_MAX_PARAMETERS, mssqlAdapter, mssqlConnection, mssqlDialect, mssqlSettings, mssqlTarget } from '../../../adapters/database/mssql.js';
-import { AdapterConfigError, type DatabaseSource, type SourceQuery, type SourceRow } from '../../../adapters/types.js';
+import { AdapterConfigError, UntrustedServerError, type DatabaseSource, type SourceQuery, type SourceRow } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { MatchSectionSchema } from '../../../src/mapping/schema.js';
 import { groupEntries } from '../../../src/match/groups.js';
@@ -147,7 +147,9 @@ describe('SQL Server errors as a person can act on them', () => {
     expect(refused).toBeInstanceOf(DatabaseUnreachableError);
     expect(refused.message).toMatch(/connection was refused/);
     const cert = explain(new ConnectionError('Failed to connect to SQL01:1433 - self-signed certificate', 'ESOCKET'));
-    expect(cert.message).toMatch(/trustServerCertificate: true/);
+    expect(cert).toBeInstanceOf(UntrustedServerError);
+    expect(cert.message).toMatch(/^the certificate of the SQL Server at SQL01\\SAGE100 could not be verified .*Set source\.caCertificate to the CA certificate/);
+    expect(cert.message).not.toMatch(/trustServerCertificate/);
   });
 
   it('a query stopped at requestTimeout is told apart from a server that does not answer', () => {

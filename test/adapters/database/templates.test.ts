@@ -197,7 +197,7 @@ describe('Sage 100 for SQL Server (compiled only: no SQL Server runs here)', () 
   it('loads, passes the read-only guard and compiles to one statement with a parameter per number', async () => {
     const loaded = await loadTemplate('sage100.yaml', {}, { SAGE_DB_PASSWORD: 'sage-password-unused' });
     const { source } = loaded.mapping;
-    expect(source).toMatchObject({ type: 'mssql', host: 'SRV-SAGE', instanceName: 'SAGE100', database: 'BIJOU', trustServerCertificate: true, stringParameters: 'varchar', pathTemplate: '{{documentNumber}}.pdf' });
+    expect(source).toMatchObject({ type: 'mssql', host: 'SRV-SAGE', instanceName: 'SAGE100', database: 'BIJOU', encrypt: true, trustServerCertificate: false, stringParameters: 'varchar', pathTemplate: '{{documentNumber}}.pdf' });
     const settings = mssqlSettings(source as never);
     const compiled = new KnexSource(createKnex({ client: 'mssql' }), sourceQuery(source), mssqlDialect(mssqlTarget(settings, false)));
     const native = compiled.compile({ documentNumbers: ['FA00012', 'FA00013'], normalizedNumbers: ['FA00012', 'FA00013'] }).toSQL().toNative();
