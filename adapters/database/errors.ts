@@ -2,7 +2,7 @@
 // what to ask the DBA. Driver messages are passed through `redact`, and none of these messages is
 // built from the password, so a password can never be echoed.
 import { redact } from '../../src/secrets.js';
-import { AdapterConfigError, UntrustedServerError } from '../types.js';
+import { AdapterConfigError, CredentialsRefusedError, UntrustedServerError } from '../types.js';
 
 /** Where the adapter tried to connect, as the mapping file says it (never the password). */
 export interface Target {
@@ -87,8 +87,9 @@ export function networkProblem(e: unknown, t: Target): DatabaseUnreachableError 
   }
 }
 
-export function loginFailed(t: Target, detail: string, e: unknown): AdapterConfigError {
-  return new AdapterConfigError(
+/** The server refused the user or its password: a person must correct the secret (exit 5), not the mapping file's shape. */
+export function loginFailed(t: Target, detail: string, e: unknown): CredentialsRefusedError {
+  return new CredentialsRefusedError(
     `login failed for user "${t.user ?? ''}" on ${where(t)}: ${detail}. Check ${keys(t, 'user', 'password')} ` +
       `(the password is read from the reference in the mapping file; it is not shown here).`,
     { cause: e },

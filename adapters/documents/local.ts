@@ -1,5 +1,5 @@
-import { createReadStream, realpathSync } from 'node:fs';
-import { opendir, realpath, stat } from 'node:fs/promises';
+import { constants, realpathSync } from 'node:fs';
+import { open, opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -57,13 +57,21 @@ class LocalStore implements DocumentStore {
 
   async open(p: string): Promise<Readable> {
     const full = await this.resolve(p);
-    const stream = createReadStream(full);
-    // Surface open errors (permission, vanished file) before the caller starts piping.
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (e) => reject(fsError(e, p)));
+    // A path turned into a FIFO (or a device) since stat() would block open() in a thread that
+    // neither a stop request nor process.exit can end. Opened without blocking, the handle itself
+    // tells what it is, and only a regular file is read. (Windows has no O_NONBLOCK, and no FIFO
+    // in a folder either.)
+    const handle = await open(full, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((e: unknown) => {
+      throw fsError(e, p);
     });
-    return stream;
+    try {
+      const info = await handle.stat();
+      if (!info.isFile()) throw new DocumentError('unreadable', `"${p}" is not a regular file (it changed after it was checked); not read`);
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      throw e instanceof DocumentError ? e : fsError(e, p);
+    }
+    return handle.createReadStream();
   }
 
   async *list(folder: string): AsyncIterable<ListedFile> {

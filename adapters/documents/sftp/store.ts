@@ -4,7 +4,9 @@ import type { Readable } from 'node:stream';
 import type { ConnectConfig } from 'ssh2';
 import {
   AdapterConfigError,
+  CredentialsRefusedError,
   DocumentError,
+  UntrustedServerError,
   type AdapterContext,
   type DocumentStore,
   type DocumentStoreAdapter,
@@ -51,7 +53,7 @@ export const sftpAdapter: DocumentStoreAdapter<SftpOptions> = {
       connectError: (e) => {
         const error = connectError(e, options, where, pinned, lastVerifier?.seen());
         // A refused key or login stays refused; a network failure later in the run is retried.
-        if (error instanceof AdapterConfigError || firstConnect) return error;
+        if (!(error instanceof DocumentError) || firstConnect) return error;
         return new ConnectionLost(error.message, { cause: e });
       },
     });
@@ -122,10 +124,11 @@ async function authOptions(options: SftpOptions, ctx: AdapterContext): Promise<P
 function connectError(e: unknown, options: SftpOptions, where: string, pinned: string[], seen: ReturnType<ReturnType<typeof hostVerifier>['seen']>): Error {
   const message = (e as Error)?.message ?? String(e);
   const code = (e as NodeJS.ErrnoException)?.code;
-  if (seen && !pinned.includes(seen.fingerprint)) return new AdapterConfigError(hostKeyRefusal(where, seen, pinned));
+  // The login was never attempted: the password went to no one.
+  if (seen && !pinned.includes(seen.fingerprint)) return new UntrustedServerError(hostKeyRefusal(where, seen, pinned));
   if (/authentication methods failed/i.test(message)) {
     const tried = [options.password && 'password', options.privateKeyFile && 'key file', options.agent && 'agent'].filter(Boolean).join(', ');
-    return new AdapterConfigError(
+    return new CredentialsRefusedError(
       `documents.username: the SFTP server ${where} refused the login of "${options.username}" (tried: ${tried}). Check the user name and the password or key, and that the key is in the account's authorized_keys.`,
     );
   }
@@ -133,9 +136,11 @@ function connectError(e: unknown, options: SftpOptions, where: string, pinned: s
     return new AdapterConfigError(`documents.privateKeyFile: the key cannot be used (${message}); check documents.passphrase.`);
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AdapterConfigError(`documents.host: the name "${options.host}" is not known to this machine's DNS. Check its spelling, or write the server's IP address.`);
-  if (code === 'ECONNREFUSED') return new Error(`the SFTP server ${where} refused the connection: nothing listens on that port, or a firewall refuses it (documents.host, documents.port).`);
-  if (/timed out/i.test(message) || code === 'ETIMEDOUT') return new Error(`the SFTP server ${where} did not answer in time (${message}); check the address, the firewall and documents.connectTimeoutSeconds.`);
-  return new Error(`cannot connect to the SFTP server ${where}: ${message}`);
+  // The server is out of reach for now (exit 3, the next run tries again); not retried at once.
+  const unreachable = (text: string) => new DocumentError('connection_lost', text, { cause: e });
+  if (code === 'ECONNREFUSED') return unreachable(`the SFTP server ${where} refused the connection: nothing listens on that port, or a firewall refuses it (documents.host, documents.port).`);
+  if (/timed out/i.test(message) || code === 'ETIMEDOUT') return unreachable(`the SFTP server ${where} did not answer in time (${message}); check the address, the firewall and documents.connectTimeoutSeconds.`);
+  return unreachable(`cannot connect to the SFTP server ${where}: ${message}`);
 }
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02): 2 no such file, 3 permission denied. */

@@ -13,7 +13,7 @@ export interface SmbTarget {
   program: string;
 }
 
-export type SmbFailure = 'not_found' | 'permission_denied' | 'is_folder' | 'config' | 'connection' | 'other';
+export type SmbFailure = 'not_found' | 'permission_denied' | 'is_folder' | 'logon' | 'config' | 'connection' | 'other';
 
 export interface SmbStatus {
   /** The first NT_STATUS_ code or message line that tells what went wrong, or null. */
@@ -23,8 +23,9 @@ export interface SmbStatus {
 
 const NOT_FOUND = /NT_STATUS_(OBJECT_NAME_NOT_FOUND|OBJECT_PATH_NOT_FOUND|NO_SUCH_FILE|NOT_FOUND|OBJECT_NAME_INVALID|OBJECT_PATH_SYNTAX_BAD)/;
 const DENIED = /NT_STATUS_(ACCESS_DENIED|SHARING_VIOLATION|NETWORK_ACCESS_DENIED)/;
-const CONFIG =
-  /NT_STATUS_(LOGON_FAILURE|WRONG_PASSWORD|ACCOUNT_\w+|PASSWORD_\w+|BAD_NETWORK_NAME|NO_LOGON_SERVERS|INVALID_LOGON_HOURS|INVALID_WORKSTATION|NOT_SUPPORTED|INVALID_PARAMETER_MIX|ACCESS_DENIED.*tree connect|LOGON_TYPE_NOT_GRANTED)/;
+// The server refused the account or its password: the secret or the account must change.
+const LOGON = /NT_STATUS_(LOGON_FAILURE|WRONG_PASSWORD|ACCOUNT_\w+|PASSWORD_\w+|INVALID_LOGON_HOURS|INVALID_WORKSTATION|LOGON_TYPE_NOT_GRANTED)/;
+const CONFIG = /NT_STATUS_(BAD_NETWORK_NAME|NO_LOGON_SERVERS|NOT_SUPPORTED|INVALID_PARAMETER_MIX|ACCESS_DENIED.*tree connect)/;
 const CONNECTION =
   /NT_STATUS_(CONNECTION_\w+|IO_TIMEOUT|HOST_UNREACHABLE|NETWORK_UNREACHABLE|PIPE_\w+|END_OF_FILE|INVALID_NETWORK_RESPONSE|NETWORK_NAME_DELETED|PORT_UNREACHABLE|UNEXPECTED_NETWORK_ERROR|LOCAL_DISCONNECT|REMOTE_DISCONNECT)|Connection to .* failed|Error connecting/;
 
@@ -39,6 +40,7 @@ export function classify(messages: string): SmbStatus {
   const text = lines.join('\n');
   if (!text) return { problem: null, kind: null };
   const first = lines[0]!.trim();
+  if (LOGON.test(text)) return { problem: first, kind: 'logon' };
   // Session setup and tree connect failures concern the whole store, whatever their status.
   if (/session setup failed|tree connect failed/.test(text) && !CONNECTION.test(text)) return { problem: first, kind: 'config' };
   if (CONFIG.test(text)) return { problem: first, kind: 'config' };

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { AdapterConfigError, DocumentError, type DocumentStore, type DocumentStoreAdapter, type ListedFile } from '../../types.js';
+import { AdapterConfigError, CredentialsRefusedError, DocumentError, type DocumentStore, type DocumentStoreAdapter, type ListedFile } from '../../types.js';
 import { walkTree, type TreeEntry } from '../list-tree.js';
 import { localAdapter } from '../local.js';
 import { storeSegments } from '../store-path.js';
@@ -65,12 +65,19 @@ export class SmbStore implements DocumentStore {
     const lines = await smbLines(target, target.unc.folder.length > 0 ? `cd ${smbPath(target, [])}` : 'ls "\\*-clearnox-sync-probe"');
     const status = classify(lines.join('\n'));
     const where = store.description;
+    if (status.kind === 'logon') {
+      throw new CredentialsRefusedError(
+        `the file server refused the logon to ${where} (${status.problem}). Check documents.username, documents.password and documents.domain, and that the account is enabled and may log on.`,
+      );
+    }
     if (status.kind === 'config') {
       throw new AdapterConfigError(
         `the file server refused access to ${where} (${status.problem}). Check documents.username, documents.password and documents.domain, and the share name in documents.root.`,
       );
     }
-    if (status.kind === 'connection') throw new Error(`cannot reach the file server for ${where}: ${status.problem}. Check the server name, documents.port and the firewall.`);
+    if (status.kind === 'connection') {
+      throw new DocumentError('connection_lost', `cannot reach the file server for ${where}: ${status.problem}. Check the server name, documents.port and the firewall.`);
+    }
     // At the share's top the probe names nothing on purpose: "no such file" means the share answered.
     const probeMissed = target.unc.folder.length === 0 && status.kind === 'not_found';
     if (status.kind !== null && !probeMissed) {

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { QueryRefusedError } from '../../../adapters/database/knex-source.js';
-import { AdapterConfigError, UntrustedServerError, type SourceQuery } from '../../../adapters/types.js';
+import { AdapterConfigError, CredentialsRefusedError, UntrustedServerError, type SourceQuery } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/schema.js';
 import { groupEntries } from '../../../src/match/groups.js';
@@ -118,7 +118,7 @@ describe.each([
   it('says the login failed for the user, without echoing the password', async () => {
     const wrong = 'Wrong-Password-4711';
     const e = await failure(open(undefined, { password: wrong }));
-    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e).toBeInstanceOf(CredentialsRefusedError);
     expect(e.message).toContain(`login failed for user "${erp.reader.user}"`);
     expect(e.message).toContain('source.user and source.password');
     expect(e.message).not.toContain(wrong);

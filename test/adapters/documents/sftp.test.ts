@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sftpAdapter } from '../../../adapters/documents/sftp/store.js';
 import type { SftpOptions } from '../../../adapters/documents/sftp/options.js';
-import { AdapterConfigError, DocumentError, type AdapterContext, type DocumentStore } from '../../../adapters/types.js';
+import { AdapterConfigError, CredentialsRefusedError, DocumentError, UntrustedServerError, type AdapterContext, type DocumentStore } from '../../../adapters/types.js';
 import { openPdf } from '../../../src/pipeline/document-check.js';
 import { UNKNOWN_HOST, answerUnknownHosts } from '../../helpers/dns.js';
 import { fakePdf } from '../../helpers/pdf.js';
@@ -59,9 +59,9 @@ describe('logging in', () => {
 
   it('through an SSH agent', () => readsFa1(sftpOptions(dir, { password: undefined, agent: sshd().agentSocket })));
 
-  it('refuses a wrong password as a configuration error that names the key and hides the password', async () => {
+  it('refuses a wrong password as refused credentials, naming the key and hiding the password', async () => {
     const e = await refusal(sftpOptions(dir, { password: 'not-the-password-42' }));
-    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e).toBeInstanceOf(CredentialsRefusedError);
     expect(e.message).toMatch(/documents\.username.*refused the login of "cnxtest"/);
     expect(e.message).not.toContain('not-the-password-42');
   });
@@ -89,6 +89,7 @@ describe('logging in', () => {
     await proxy.close();
     const down = await refusal(sftpOptions(dir, { port }));
     expect(down).not.toBeInstanceOf(AdapterConfigError);
+    expect(down).toMatchObject({ kind: 'connection_lost' });
     expect(down.message).toMatch(/refused the connection/);
   });
 
@@ -113,7 +114,7 @@ describe('host key pinning', () => {
 
   it('refuses an unknown server and shows the fingerprint to pin', async () => {
     const e = await refusal(sftpOptions(dir, { hostKeyFingerprint: undefined }));
-    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e).toBeInstanceOf(UntrustedServerError);
     expect(e.message).toContain('documents.hostKeyFingerprint is not set');
     expect(e.message).toContain(`hostKeyFingerprint: "${sshd().hostFingerprint}"`);
     expect(e.message).toContain('ssh-ed25519');
@@ -121,7 +122,7 @@ describe('host key pinning', () => {
 
   it('refuses a changed key, showing both fingerprints', async () => {
     const e = await refusal(sftpOptions(dir, { hostKeyFingerprint: sshd().otherFingerprint }));
-    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e).toBeInstanceOf(UntrustedServerError);
     expect(e.message).toMatch(/not the one in documents\.hostKeyFingerprint/);
     expect(e.message).toContain(sshd().hostFingerprint);
     expect(e.message).toContain(sshd().otherFingerprint);
