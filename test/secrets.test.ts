@@ -4,7 +4,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { NetworkError } from '../src/clearnox/errors.js';
 import { createLogger } from '../src/log.js';
+import { MappingError } from '../src/mapping/errors.js';
 import { writeReport, type RunReport } from '../src/pipeline/report.js';
 import { clearSecrets, MASK, redact, redactValue, registerSecret } from '../src/secrets.js';
 
@@ -127,6 +129,20 @@ describe('the log', () => {
     expect(lines[2]).toMatchObject({ who: MASK });
     expect(lines.at(-1)).toMatchObject({ both: `${MASK} ${MASK}`, msg: MASK });
     expect(shown).toContain(`connecting with ${MASK}\n`);
+  });
+});
+
+describe('error messages', () => {
+  it('mask a secret holding a quote, a backslash, a tab or a newline in a mapping-file problem and a Clearnox error', () => {
+    registerSecret('db-pw-1'); // registered before a secret that contains it
+    for (const s of ODD) registerSecret(s);
+    registerSecret('db-pw-1-and-more');
+    const err = new MappingError('/x/mapping.yaml', [...ODD, 'db-pw-1-and-more'].map((s, i) => ({ path: `k${i}`, line: i + 1, message: `cannot use ${s} here` })));
+    expect(err.message).not.toContain('and-more');
+    for (const s of ODD) expect(leaks(err.message, s), s).toEqual([]);
+    expect(err.message.split('\n')[1]).toBe(`mapping.yaml:1 k0: cannot use ${MASK} here`);
+    const api = new NetworkError('other', 'api.clearnox.test', 'token', `socket said ${ODD[0]} (${encodeURIComponent(ODD[4]!)})`);
+    expect(api.message).toContain(`(socket said ${MASK} (${MASK}))`);
   });
 });
 
