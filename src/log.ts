@@ -1,9 +1,10 @@
 // Two audiences: the person at the console reads short lines; the administrator who finds a
 // failed scheduled task reads the JSON log file. Both are masked (src/secrets.ts).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import { APPEND_NOFOLLOW, PRIVATE_FILE } from './private-files.js';
 import { redact, redactValue } from './secrets.js';
 
 export type { Logger };
@@ -40,7 +41,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
   if (opts.console !== false) streams.push({ level: level as pino.Level, stream: humanStream() });
   if (opts.file) {
     mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
-    streams.push({ level: 'debug', stream: pino.destination({ dest: opts.file, sync: true, append: true }) });
+    streams.push({ level: 'debug', stream: pino.destination({ fd: openLogFile(opts.file), sync: true }) });
   }
   if (streams.length === 0) return pino({ level: 'silent' });
   return pino(
@@ -61,6 +62,17 @@ export function createLogger(opts: LogOptions = {}): Logger {
     },
     pino.multistream(streams),
   );
+}
+
+// Appended to, or created readable by the task's account only; a link at its name is refused
+// rather than followed (the log would land, and grow, wherever it points).
+function openLogFile(file: string): number {
+  try {
+    return openSync(file, APPEND_NOFOLLOW, PRIVATE_FILE);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ELOOP') throw e;
+    throw Object.assign(new Error(`${path.resolve(file)}: the log file's name is a link, which is not followed; remove the link or choose another file name.`), { code: 'ELOOP' });
+  }
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' });

@@ -14,10 +14,8 @@ export function createExclusive(file: string): Promise<FileHandle> {
   return open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, PRIVATE_FILE);
 }
 
-/** Opens `file` to append to it, created when missing; a link at its name is refused (ELOOP). */
-export function appendFlags(): number {
-  return constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NOFOLLOW;
-}
+/** To append to a file, created when missing; a link at its name is refused (ELOOP). */
+export const APPEND_NOFOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | NOFOLLOW;
 
 /**
  * Writes `file` under a name beside it, then renames it over: a process killed meanwhile leaves

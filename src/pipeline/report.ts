@@ -1,9 +1,10 @@
 // The report is what an integrator reads the morning after: one row per missing entry with a
 // reason a person understands, and counts that add up.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { PRIVATE_FOLDER, writeFileReplacing } from '../private-files.js';
 import { redactValue } from '../secrets.js';
 import type { EntryResult } from './outcomes.js';
 
@@ -112,11 +113,10 @@ export function undelivered(counts: ReportCounts): number {
 
 export async function writeReport(file: string, report: RunReport): Promise<void> {
   const target = path.resolve(file);
-  await mkdir(path.dirname(target), { recursive: true });
-  // Written beside and renamed, so a scheduled task never leaves half a report behind.
-  const tmp = `${target}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(redactValue(report), null, 2) + '\n', 'utf8');
-  await rename(tmp, target);
+  await mkdir(path.dirname(target), { recursive: true, mode: PRIVATE_FOLDER });
+  // Written beside and renamed, so a scheduled task never leaves half a report behind; it names
+  // invoices and entries, so only the task's account reads it.
+  await writeFileReplacing(target, JSON.stringify(redactValue(report), null, 2) + '\n');
 }
 
 /** One row as the console and the log say it, in the words of the report's row. */
