@@ -93,13 +93,13 @@ export const UploadSectionSchema = z
     maxDocumentsPerArchive: z.number().int().min(1).max(LIMITS.archiveDocuments).default(500).describe('Documents in one archive (API limit: 1000).'),
     maxDocumentMiB: z.number().positive().max(LIMITS.documentBytes / (1024 * 1024)).default(20).describe('Largest PDF sent, in MiB (API limit: 20).'),
     dryRun: z.boolean().default(false).describe('Find and check the documents, send nothing.'),
-    workDir: z.string().min(1).optional().describe('Folder for the temporary archives, created when missing (default: the system temporary folder). At most two archives are there at a time.'),
+    workDir: z.string().min(1).optional().describe('Folder for the archives being sent, created when missing (default: upload.stateDir). Each mapping file works in a folder of its own there; a run killed meanwhile leaves its archives to the next run of the same mapping file, which removes them. At most two archives are there at a time.'),
     stateDir: z
       .string()
       .min(1)
       .optional()
       .describe(
-        'Folder where a run leaves what the next run of this mapping file needs: a lock against two runs at once, and what it sent without seeing the end of it, to be finished rather than sent twice (default: clearnox-sync-state beside the mapping file). The task\'s account must be able to write to it.',
+        'Folder where a run leaves what the next run of this mapping file needs: a lock against two runs at once, and what it sent without seeing the end of it, to be finished rather than sent twice, and the archives being sent unless upload.workDir is set (default: clearnox-sync-state beside the mapping file). The task\'s account must be able to write to it; the files it writes there are readable by that account only.',
       ),
     pollTimeoutSeconds: z.number().positive().default(600).describe('How long to wait for Clearnox to process one archive.'),
   })
