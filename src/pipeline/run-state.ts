@@ -195,13 +195,16 @@ export class RunState {
       if (!p.archive) continue;
       const where = await this.placeOf(p.archive);
       if (where === 'kept') continue;
+      const kept = this.keptName(p.idempotencyKey);
       if (where === 'work' && p.importId === undefined) {
-        const kept = this.keptName(p.idempotencyKey);
         await ownFolder(this.archives);
         await rename(p.archive, kept).catch(async (e: NodeJS.ErrnoException) => {
           if (e.code !== 'EXDEV') throw e;
           await copyToPrivateFile(p.archive!, kept);
         });
+        this.replace({ ...p, archive: kept });
+      } else if (where === 'gone' && p.importId === undefined && (await lstat(kept).then((st) => st.isFile(), () => false))) {
+        // Moved by a run killed before it could write so.
         this.replace({ ...p, archive: kept });
       } else {
         if (where === 'elsewhere') {

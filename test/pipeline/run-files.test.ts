@@ -173,6 +173,15 @@ describe('what a killed run leaves', () => {
     expect(JSON.parse(await readFile(stateFile(), 'utf8')).pending[0].archive).toBe(kept);
   });
 
+  it('finds the archive it was sending where a next run killed while moving it left it', async () => {
+    await writeJournal([pending('x', { archive: path.join(work(), 'run-AbC123', 'archive-0001.zip') })]);
+    await mkdir(archives(), { recursive: true });
+    await writeFile(path.join(archives(), 'k-x.zip'), 'zip 1');
+    const s = await open();
+    expect(s.pending[0]!.archive).toBe(path.join(archives(), 'k-x.zip'));
+    expect(await readFile(path.join(archives(), 'k-x.zip'), 'utf8')).toBe('zip 1');
+  });
+
   it('in upload.workDir too, in a folder of its mapping file that others sharing it do not touch', async () => {
     const shared = path.join(dir, 'work');
     const s = await open(silentLogger, { workDir: shared });
