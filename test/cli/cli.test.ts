@@ -163,7 +163,7 @@ describe('clearnox-sync CLI', () => {
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (c: Buffer) => {
           out += c.toString();
-          const m = /Listening on (http:\/\/\S+) /.exec(out);
+          const m = /clearnox\.baseUrl: (http:\/\/\S+)\n/.exec(out);
           if (m) resolve(m[1]!);
         });
         child.once('exit', (code) => reject(new Error(`sandbox exited ${code}: ${out}`)));
