@@ -2,6 +2,7 @@
 // credentials), exactly as the local store reads a folder. Elsewhere Debian's smbclient does the
 // SMB2/3 work (signing, NTLMv2, encryption), so the same mapping file can be tried from Linux.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { PassThrough, type Readable } from 'node:stream';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -115,23 +116,50 @@ export class SmbStore implements DocumentStore {
 
   async *list(folder: string): AsyncIterable<ListedFile> {
     const start = folder.trim() === '' ? [] : this.segments(folder);
-    const target = this.target;
-    const describe = (segments: string[], stderr: string) => this.failure(segments.join('/') || '.', stderr);
+    // smbclient sees no link: the server follows a folder link inside the share and shows a
+    // folder, so a link to a folder above it would be walked round until the path grew too long
+    // for the server. A folder read again lists exactly as before, its own "." and ".." included:
+    // a folder listing like one above it (the start's own parents too) is taken for that folder
+    // reached again, and skipped. A real folder would have to hold what the one above holds,
+    // every date equal to the second.
+    const above = new Set<string>();
+    for (let depth = 0; depth < start.length; depth++) {
+      // An account may open a folder without the right to list the ones above it.
+      const parent = await this.readFolder(start.slice(0, depth)).catch(() => null);
+      if (parent) above.add(parent.listing);
+    }
+    const listings = new Map<string, string>();
+    const readFolder = (segments: string[]) => this.readFolder(segments);
     yield* walkTree(start, async function* (segments): AsyncIterable<TreeEntry> {
-      const mask = `"\\${[...target.unc.folder, ...segments, '*'].join('\\')}"`;
-      const run = runSmbclient(target, `ls ${mask}`, false);
-      const entries: TreeEntry[] = [];
-      let messages = '';
-      for await (const line of createInterface({ input: run.stdout, crlfDelay: Infinity })) {
-        const m = /^ {2}(.+?)\s+([A-Z]*)\s+\d+\s+\w{3} \w{3}\s+\d+ \d\d:\d\d:\d\d \d{4}$/.exec(line);
-        if (!m) messages += `${line}\n`;
-        else if (m[1] !== '.' && m[1] !== '..') entries.push({ name: m[1]!, kind: m[2]!.includes('D') ? 'dir' : 'file' });
+      const { entries, listing } = await readFolder(segments);
+      if (above.has(listing)) return;
+      for (let depth = start.length; depth < segments.length; depth++) {
+        if (listings.get(segments.slice(0, depth).join('/')) === listing) return;
       }
-      const { stderr } = await run.done;
-      const error = describe(segments, messages + stderr);
-      if (error) throw error;
+      listings.set(segments.join('/'), listing);
       yield* entries;
     });
+  }
+
+  /** A folder's entries, and a digest of its whole listing to know it again. */
+  private async readFolder(segments: string[]): Promise<{ entries: TreeEntry[]; listing: string }> {
+    const mask = `"\\${[...this.target.unc.folder, ...segments, '*'].join('\\')}"`;
+    const run = runSmbclient(this.target, `ls ${mask}`, false);
+    const entries: TreeEntry[] = [];
+    const lines: string[] = [];
+    let messages = '';
+    for await (const line of createInterface({ input: run.stdout, crlfDelay: Infinity })) {
+      const m = /^ {2}(.+?)\s+([A-Z]*)\s+\d+\s+\w{3} \w{3}\s+\d+ \d\d:\d\d:\d\d \d{4}$/.exec(line);
+      if (!m) messages += `${line}\n`;
+      else {
+        lines.push(line);
+        if (m[1] !== '.' && m[1] !== '..') entries.push({ name: m[1]!, kind: m[2]!.includes('D') ? 'dir' : 'file' });
+      }
+    }
+    const { stderr } = await run.done;
+    const error = this.failure(segments.join('/') || '.', messages + stderr);
+    if (error) throw error;
+    return { entries, listing: createHash('sha256').update(lines.sort().join('\n')).digest('base64') };
   }
 
   async close(): Promise<void> {

@@ -104,6 +104,8 @@ export function describeStoreConformance(name: string, make: () => Promise<Store
       // Folder links out of the root, absolute and relative: the file name under them looks harmless.
       await symlink(path.dirname(secretFile()), path.join(fx.dir, 'link-dir'));
       await symlink('../..', path.join(fx.dir, '2024', 'link-up'));
+      // A folder link back up to the root: inside it, but a listing that follows it goes round.
+      await symlink('..', path.join(fx.dir, '2024', 'link-root'));
       store = await fx.open();
     });
 
@@ -144,6 +146,7 @@ export function describeStoreConformance(name: string, make: () => Promise<Store
       for (const p of linksOut()) expect({ p, kind: await kindOf(() => store[op](p)) }).toEqual({ p, kind: expected });
       expect(await readAll(await store.open('link-in.pdf'))).toEqual(fakePdf('FA-1'));
       expect(await store.stat('link-in.pdf')).toEqual({ size: fakePdf('FA-1').length });
+      expect(await readAll(await store.open('2024/link-root/2024/01/FA-1.pdf'))).toEqual(fakePdf('FA-1'));
     });
 
     it('reports empty files, non-PDF files and files over the limit as invalid', async () => {
@@ -186,8 +189,9 @@ export function describeStoreConformance(name: string, make: () => Promise<Store
       expect(all.filter((p) => p.startsWith('bulk/'))).toHaveLength(40);
       // Links are not followed, folders are not files.
       expect(all).not.toContain('folder.pdf');
-      // No listing ever shows what lies behind a link out of the root.
-      expect(all.filter((p) => /link-(out|abs|dir|up)/.test(p))).toEqual([]);
+      // No listing ever shows what lies behind a link out of the root, nor goes round a link up.
+      expect(all.filter((p) => /link-(out|abs|dir|up|root)/.test(p))).toEqual([]);
+      expect(all.filter((p) => p.endsWith('01/FA-1.pdf'))).toEqual(['2024/01/FA-1.pdf']);
       expect(all.filter((p) => p.includes('link-'))).toEqual(fx.listsLinks ? ['link-in.pdf'] : []);
       const sub: string[] = [];
       for await (const f of store.list!('2024')) sub.push(f.path);

@@ -157,6 +157,7 @@ describe('links planted on the server, the root being a folder of the share', ()
     await symlink(outside, path.join(dir, 'links', 'folder-out-of-share'));
     await symlink(path.relative(path.join(dir, 'links'), path.join(elsewhere, 'other.pdf')), path.join(dir, 'links', 'elsewhere.pdf'));
     await symlink('../FA-1.pdf', path.join(dir, 'links', 'inside.pdf'));
+    await symlink('..', path.join(dir, 'links', 'loop'));
     await symlink(outside, path.join(samba().shareDir, `${path.basename(dir)}-root-link`));
   });
 
@@ -184,6 +185,14 @@ describe('links planted on the server, the root being a folder of the share', ()
     const store = await openSmb(options);
     expect(await readAll(await store.open('links/elsewhere.pdf'))).toEqual(fakePdf('elsewhere in the share'));
     expect(await readAll(await store.open('links/inside.pdf'))).toEqual(fakePdf('FA-1'));
+    await store.close();
+  });
+
+  it('lists a tree holding a link up to one of its own folders once, without going round it', async () => {
+    const store = await openSmb(options);
+    const listed = await names(store);
+    expect(listed.filter((p) => p.endsWith('FA-1.pdf'))).toEqual(['FA-1.pdf']);
+    expect(listed.filter((p) => p.includes('loop'))).toEqual([]);
     await store.close();
   });
 
