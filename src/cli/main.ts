@@ -42,8 +42,10 @@ async function main(): Promise<void> {
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       // yargs would exit with 1 on a usage error; Task Scheduler needs the documented code.
       .fail((msg, err) => {
-        if (err) throw err;
-        process.stderr.write(`${msg}\nRun "clearnox-sync --help" for the commands and options.\n`);
+        // yargs' own errors (a failed check, which it may pass as a bare string) are usage
+        // errors too; any other is the command's.
+        if (err instanceof Error && err.name !== 'YError') throw err;
+        process.stderr.write(`${msg ?? String(err)}\nRun "clearnox-sync --help" for the commands and options.\n`);
         process.exit(EXIT.USAGE);
       })
       .parseAsync();

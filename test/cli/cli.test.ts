@@ -62,6 +62,28 @@ describe('clearnox-sync CLI', () => {
     expect((await cli(['frobnicate'])).code).toBe(2);
   });
 
+  it('exits 2 when an option is given twice, naming it and both values', async () => {
+    const r = await cli(['run', '--config', fixture.mappingPath, '-c', 'other.yaml'], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--config is given 2 times (${fixture.mappingPath}, other.yaml); give it once.`);
+    expect(r.stderr).not.toMatch(/TypeError/);
+    expect((await cli(['sandbox', '--port', '1', '--port', '2'])).code).toBe(2);
+  });
+
+  it('exits 2 before anything is sent when the folder of --report or --log-file cannot be made, naming the option and the folder', async () => {
+    const before = sandbox.state().requests.tokens;
+    const blocked = path.join(fixture.dir, 'erp.sqlite', 'reports');
+    for (const option of ['--report', '--log-file']) {
+      const r = await cli(['run', '--config', fixture.mappingPath, option, path.join(blocked, 'run-{timestamp}.json')], env());
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${option}: the folder ${blocked} cannot be created or written to by this account (ENOTDIR)`);
+    }
+    const folder = await cli(['run', '--config', fixture.mappingPath, '--report', fixture.dir], env());
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/--report: .* is a folder; give a file name in it/);
+    expect(sandbox.state().requests.tokens).toBe(before);
+  });
+
   it('exits 2 on a mapping-file error, naming the file, the line and the key', async () => {
     const bad = path.join(fixture.dir, 'bad.yaml');
     const text = (await readFile(fixture.mappingPath, 'utf8')).replace('pageSize: 7', 'pageSize: 7\n  pagesize: 9');
@@ -239,6 +261,39 @@ describe('clearnox-sync CLI', () => {
       const state = sb.state();
       expect(state.imports).toHaveLength(1);
       expect(state.entries[0]).toMatchObject({ id: 'ent_1', attachCount: 1 });
+    } finally {
+      child.kill('SIGKILL');
+      await sb.close();
+      await rm(fx.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the exit code of the run when its report cannot be written after documents were sent, and says what was sent', async () => {
+    const sb = await startSandbox({ entries: [entry('ent_1', 'FA-1')], processingDelayMs: 1500, pollRetryAfterSeconds: null });
+    const fx = await buildFixture([{ number: 'FA-1', pdf: 'FA-1.pdf', content: pdf('1') }], { baseUrl: sb.url });
+    const reports = path.join(fx.dir, 'reports');
+    const child = spawn(process.execPath, [CLI, 'run', '--config', fx.mappingPath, '--report', path.join(reports, 'run.json')], {
+      env: { ...process.env, ...env() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (c: Buffer) => {
+          out += c.toString();
+          if (/Sending archive 1/.test(out)) resolve();
+        });
+        void exited.then((code) => reject(new Error(`run exited ${code} early: ${out}`)));
+      });
+      // The share holding the reports goes away while Clearnox processes the archive.
+      await rm(reports, { recursive: true, force: true });
+      await writeFile(reports, 'not a folder');
+      expect(await exited, out).toBe(0);
+      expect(out).toMatch(/--report: the report could not be written to .*run\.json/);
+      expect(out).toMatch(/1 entry was attached from 1 archive sent to Clearnox/);
+      expect(sb.state().entries[0]).toMatchObject({ id: 'ent_1', attachCount: 1 });
     } finally {
       child.kill('SIGKILL');
       await sb.close();
