@@ -53,7 +53,11 @@ const NETWORK_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST',
+  'ECONNCLOSED',
+  'ESOCKET',
 ]);
+// node-postgres tells a connection the server dropped in words only.
+const CUT_WITHOUT_CODE = /^Connection terminated( unexpectedly)?$/;
 
 export function abortKind(e: unknown): AbortKind {
   if (e instanceof InterruptedError) return 'interrupted';
@@ -72,6 +76,7 @@ export function abortKind(e: unknown): AbortKind {
   if (e instanceof ClearnoxError) return 'refused';
   const code = (e as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return 'unreachable';
+  if (e instanceof Error && CUT_WITHOUT_CODE.test(e.message)) return 'unreachable';
   return 'internal';
 }
 

@@ -72,6 +72,8 @@ describe('what each failure is', () => {
     ['an SFTP connection lost', new ConnectionLost('gone'), 'unreachable'],
     ['a store out of reach', new DocumentError('connection_lost', 'cannot reach the file server'), 'unreachable'],
     ['a socket error a driver passes on as it is', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'unreachable'],
+    ['a SQL Server connection closed under a query', Object.assign(new Error('Connection is closed.'), { code: 'ECONNCLOSED' }), 'unreachable'],
+    ['a PostgreSQL connection the server dropped', new Error('Connection terminated unexpectedly'), 'unreachable'],
     ['Clearnox busy past every repeat', new ServerError(api(503, 'UNAVAILABLE')), 'refused'],
     ['Clearnox rate limit past every repeat', new RateLimitedError(api(429, 'RATE_LIMITED')), 'refused'],
     ['an answer the contract does not allow', new ProtocolError('HTML page'), 'refused'],
