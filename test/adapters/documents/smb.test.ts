@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SmbOptions } from '../../../adapters/documents/smb/options.js';
+import { smbclientEnvironment } from '../../../adapters/documents/smb/smbclient.js';
 import { SmbStore, smbAdapter } from '../../../adapters/documents/smb/store.js';
 import { parseUnc } from '../../../adapters/documents/smb/unc.js';
 import { AdapterConfigError, CredentialsRefusedError, DocumentError } from '../../../adapters/types.js';
@@ -123,6 +124,11 @@ describe('the smbclient process', () => {
     expect(text).not.toContain(secret);
     expect(text).not.toContain(options.password!);
     expect(lines).toContain('ARG -U');
+  });
+
+  it('passes on only PATH and the Kerberos ticket cache pointers', () => {
+    const parent = { PATH: '/usr/bin', KRB5CCNAME: 'FILE:/tmp/krb5cc_task', KRB5_CONFIG: '/etc/krb5.conf', HOME: '/root', LANG: 'C.UTF-8', CLEARNOX_CLIENT_SECRET: 's', PASSWD: 'p', USER: 'u' };
+    expect(smbclientEnvironment(parent)).toEqual({ PATH: '/usr/bin', KRB5CCNAME: 'FILE:/tmp/krb5cc_task', KRB5_CONFIG: '/etc/krb5.conf' });
   });
 
   it('refuses a password smbclient would cut at a line break', async () => {
