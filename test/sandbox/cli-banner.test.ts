@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sandboxBanner } from '../../src/cli/commands/sandbox.js';
 
 const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 
@@ -50,3 +51,21 @@ describe('clearnox-sync sandbox', () => {
     expect(out.stderr).toContain('Use --host 127.0.0.1');
   });
 });
+
+describe('the sandbox banner', () => {
+  it('on one address of the network, warns and gives no baseUrl that clearnox-sync would refuse', () => {
+    const text = sandboxBanner({ boundTo: '192.0.2.10', port: 8080, url: 'http://192.0.2.10:8080' }, 3, 'sandbox-client');
+    expect(text.warning).toContain('WARNING: the sandbox listens on 192.0.2.10:8080, which other machines can reach.');
+    expect(text.banner).toContain('Listening on 192.0.2.10:8080 with 3 entries without a document.\n');
+    expect(text.banner).not.toContain('set clearnox.baseUrl');
+    expect(text.banner).toContain('start the sandbox with --host 127.0.0.1');
+  });
+
+  it('on the IPv6 loopback, names it in brackets and warns of nothing', () => {
+    const text = sandboxBanner({ boundTo: '::1', port: 41000, url: 'http://[::1]:41000' }, 0, 'c');
+    expect(text.warning).toBeUndefined();
+    expect(text.banner).toContain('Listening on [::1]:41000 with 0 entries');
+    expect(text.banner).toContain('On this machine set clearnox.baseUrl: http://[::1]:41000\n');
+  });
+});
+

@@ -1,6 +1,6 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { isLoopbackHost } from '../../loopback.js';
-import { SANDBOX_BANNER, loadSandboxEntries, startSandbox } from '../../sandbox/server.js';
+import { SANDBOX_BANNER, loadSandboxEntries, startSandbox, type SandboxHandle } from '../../sandbox/server.js';
 
 interface SandboxArgs {
   port: number;
@@ -30,15 +30,9 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       clientId: args.clientId,
       clientSecret: args.clientSecret,
     });
-    const bound = `${sandbox.boundTo.includes(':') ? `[${sandbox.boundTo}]` : sandbox.boundTo}:${sandbox.port}`;
-    const everywhere = sandbox.boundTo === '0.0.0.0' || sandbox.boundTo === '::';
-    if (!isLoopbackHost(sandbox.boundTo)) process.stderr.write(`${networkWarning(bound)}\n`);
-    process.stdout.write(
-      `${SANDBOX_BANNER}\n` +
-        `Listening on ${bound}${everywhere ? ' (every network interface of this machine)' : ''} with ${entries.length} entries without a document.\n` +
-        `On this machine set clearnox.baseUrl: ${sandbox.url}\n` +
-        `Client id: ${args.clientId}. State: ${sandbox.url}/__sandbox/state. Stop with Ctrl+C.\n`,
-    );
+    const text = sandboxBanner(sandbox, entries.length, args.clientId);
+    if (text.warning) process.stderr.write(`${text.warning}\n`);
+    process.stdout.write(text.banner);
     await new Promise<void>((resolve) => {
       const stop = () => void sandbox.close().then(resolve);
       process.once('SIGINT', stop);
@@ -46,6 +40,26 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     });
   },
 };
+
+/** What the command prints once listening: where it really is, and a warning off the loopback. */
+export function sandboxBanner(sandbox: Pick<SandboxHandle, 'boundTo' | 'port' | 'url'>, entries: number, clientId: string): { banner: string; warning?: string } {
+  const bound = `${sandbox.boundTo.includes(':') ? `[${sandbox.boundTo}]` : sandbox.boundTo}:${sandbox.port}`;
+  const everywhere = sandbox.boundTo === '0.0.0.0' || sandbox.boundTo === '::';
+  const local = isLoopbackHost(sandbox.boundTo);
+  // clearnox-sync refuses plain http:// off this machine, so only a loopback URL is worth giving.
+  const use =
+    local || everywhere
+      ? `On this machine set clearnox.baseUrl: ${sandbox.url}\n`
+      : `clearnox-sync accepts plain http:// only to this machine (127.0.0.1, ::1), so no mapping file can use ${sandbox.url}; start the sandbox with --host 127.0.0.1 for that.\n`;
+  return {
+    banner:
+      `${SANDBOX_BANNER}\n` +
+      `Listening on ${bound}${everywhere ? ' (every network interface of this machine)' : ''} with ${entries} entries without a document.\n` +
+      use +
+      `Client id: ${clientId}. State: ${sandbox.url}/__sandbox/state. Stop with Ctrl+C.\n`,
+    ...(local ? {} : { warning: networkWarning(bound) }),
+  };
+}
 
 // The sandbox takes no token on its /__sandbox/ routes, and plain HTTP carries the client secret:
 // off this machine, anyone on the network could read what it holds and steer it.
