@@ -13,6 +13,8 @@ export interface RogueMysql extends Omit<RogueServer, 'answers'> {
   passwords: string[];
   /** Its RSA public key, PEM, as a DBA would hand it out for pinning. */
   publicKeyPem: string;
+  /** Statements received after a login it accepted (`fastPath`); each is answered with an error. */
+  queries: string[];
 }
 
 export type MysqlAsk = 'mysql_clear_password' | 'caching_sha2_password' | 'sha256_password';
@@ -47,13 +49,22 @@ function greeting(withTls: boolean): Buffer {
   ]);
 }
 
+// One key for every rogue of the process: making one takes a while on a busy machine.
+let keyPair: { publicKey: KeyObject; privateKey: KeyObject } | undefined;
+
+const OK = Buffer.from([0, 0, 0, 2, 0, 0, 0]);
 const ACCESS_DENIED = Buffer.concat([Buffer.from([0xff, 0x15, 0x04]), Buffer.from('#28000Access denied for user')]);
 
-export async function rogueMysql(opts: { ask: MysqlAsk; tls?: { cert: string; key: string } }): Promise<RogueMysql> {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+/**
+ * `fastPath`: caching_sha2_password accepts the scramble at once ("fast auth success"), as a real
+ * server does for a user it has cached, and the login succeeds.
+ */
+export async function rogueMysql(opts: { ask: MysqlAsk; tls?: { cert: string; key: string }; fastPath?: boolean }): Promise<RogueMysql> {
+  const { publicKey, privateKey } = (keyPair ??= generateKeyPairSync('rsa', { modulusLength: 2048 }));
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const chunks: Buffer[] = [];
   const passwords: string[] = [];
+  const queries: string[] = [];
   const sockets = new Set<net.Socket>();
 
   const serve = (socket: net.Socket) => {
@@ -92,11 +103,21 @@ export async function rogueMysql(opts: { ask: MysqlAsk; tls?: { cert: string; ke
   };
 
   // Returns the next step: 0 the handshake response, 1 the answer to the switch, 2 after
-  // "perform full authentication", 3 after the key was sent.
+  // "perform full authentication", 3 after the key was sent, 5 logged in.
   function answer(step: number, seq: number, payload: Buffer, reply: (seq: number, p: Buffer) => void, stream: net.Socket): number {
     if (step === 0) {
       reply(seq, Buffer.concat([Buffer.from([0xfe]), Buffer.from(`${opts.ask}\0`), SCRAMBLE, Buffer.from([0])]));
       return 1;
+    }
+    if (step === 5) {
+      if (payload[0] === 3) queries.push(payload.subarray(1).toString('utf8'));
+      reply(seq, Buffer.concat([Buffer.from([0xff, 0x28, 0x04]), Buffer.from('#42000Not a real server')]));
+      return 5;
+    }
+    if (step === 1 && opts.ask === 'caching_sha2_password' && opts.fastPath) {
+      reply(seq, Buffer.from([1, 3])); // fast auth success
+      reply(seq + 1, OK);
+      return 5;
     }
     if (step === 1 && opts.ask === 'caching_sha2_password') {
       reply(seq, Buffer.from([1, 4])); // perform full authentication
@@ -125,6 +146,7 @@ export async function rogueMysql(opts: { ask: MysqlAsk; tls?: { cert: string; ke
     received: () => Buffer.concat(chunks),
     passwords,
     publicKeyPem,
+    queries,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

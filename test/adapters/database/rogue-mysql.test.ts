@@ -125,6 +125,18 @@ describe.each(['caching_sha2_password', 'sha256_password'] as const)('%s with th
   });
 });
 
+it('caching_sha2_password\'s fast path, a scramble that does not give the password, still logs in without TLS', async () => {
+  const rogue = await rogueMysql({ ask: 'caching_sha2_password', fastPath: true });
+  try {
+    const e = await connect(rogue);
+    expect(e).not.toBeInstanceOf(UntrustedServerError);
+    expect(rogue.queries.length).toBeGreaterThan(0); // logged in, then asked for statements
+    expectNothingSent(rogue);
+  } finally {
+    await rogue.close();
+  }
+});
+
 it('a pinned key file that holds no key is a mapping-file error', async () => {
   await withRogue('caching_sha2_password', false, async (rogue) => {
     const e = await connect(rogue, { serverPublicKeyFile: keyFile('not-a-key.pem', 'hello') });
