@@ -160,5 +160,8 @@ export function tlsProblem(e: unknown, t: Target, howToTrust: string): Untrusted
     return new UntrustedServerError(`the certificate of ${where(t)} could not be verified (${message}), so nothing was sent. ${howToTrust}`, { cause: e });
   }
   if (!/ERR_TLS|ERR_SSL/i.test(code) && !/SSL|TLS/i.test(message)) return null;
-  return new AdapterConfigError(`the encrypted connection to ${where(t)} failed: ${message}. ${howToTrust}`, { cause: e });
+  return new AdapterConfigError(
+    `the encrypted connection to ${where(t)} failed: ${message}. Check that the server accepts TLS (its administrator turns it on, with a certificate naming the host). ${howToTrust}`,
+    { cause: e },
+  );
 }

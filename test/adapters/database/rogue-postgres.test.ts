@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresAdapter } from '../../../adapters/database/postgres.js';
-import { UntrustedServerError } from '../../../adapters/types.js';
+import { AdapterConfigError, UntrustedServerError } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { roguePostgres, type RogueServer } from '../../helpers/rogue-postgres.js';
 import { selfSignedCertificate, type TestCertificate } from '../../helpers/self-signed.js';
@@ -104,6 +104,18 @@ describe.each(['cleartext', 'md5'] as const)('a rogue PostgreSQL asking for the 
       await rogue.close();
     }
   });
+});
+
+it('a server without TLS, when the mapping file asks for it, is a configuration to correct, not an impostor', async () => {
+  const rogue = await roguePostgres({ ask: 'cleartext' });
+  try {
+    const e = await connect(rogue, { sslMode: 'verify-full' });
+    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e!.message).toMatch(/^the encrypted connection to the PostgreSQL server at 127\.0\.0\.1:\d+ failed: The server does not support SSL connections\. Check that the server accepts TLS/);
+    expectNothingSent(rogue);
+  } finally {
+    await rogue.close();
+  }
 });
 
 it('a connection string goes through the same guard', async () => {
