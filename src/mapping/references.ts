@@ -122,6 +122,7 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
     let failed = false;
     let result = '';
     const encoded = kind === 'connection-string' ? urlEncodedParts(parts) : new Set<number>();
+    const quoted = kind === 'connection-string' ? wholeKeywordValues(parts) : new Set<number>();
     for (const [i, p] of parts.entries()) {
       if (p.kind === 'text') {
         result += p.text;
@@ -134,7 +135,9 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
         continue;
       }
       if (p.kind === 'file' || kind) secret(got.value);
-      result += encoded.has(i) ? encodeURIComponent(got.value) : got.value;
+      const written = encoded.has(i) ? encodeURIComponent(got.value) : quoted.has(i) ? keywordValue(got.value) : got.value;
+      if (written !== got.value) secret(written);
+      result += written;
     }
     // The raw text stays in place so that validation still runs (and is silenced) for this key.
     if (failed) return raw;
@@ -244,4 +247,27 @@ function urlEncodedParts(parts: Part[]): Set<number> {
     before += p.kind === 'text' ? p.text : '\u0001';
   }
   return out;
+}
+
+/**
+ * The references of a `Keyword=value;` connection string (SQL Server's) that are a keyword's whole
+ * value: a value holding ; or a quote is put in quotes, as ADO.NET reads it, so that the driver
+ * reads the whole password rather than the part before the ;.
+ */
+function wholeKeywordValues(parts: Part[]): Set<number> {
+  const out = new Set<number>();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(flatten(parts))) return out;
+  for (const [i, p] of parts.entries()) {
+    if (p.kind === 'text') continue;
+    const before = parts[i - 1];
+    const after = parts[i + 1];
+    const starts = before === undefined ? false : before.kind === 'text' && /(?:^|;)\s*[^;=]+=\s*$/.test(before.text);
+    const ends = after === undefined || (after.kind === 'text' && /^\s*(;|$)/.test(after.text));
+    if (starts && ends) out.add(i);
+  }
+  return out;
+}
+
+function keywordValue(value: string): string {
+  return /[;"']|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }

@@ -1,6 +1,7 @@
 // A password in a connection string: refused when written in it (user:pass@, Password=, ?password=),
 // and when it comes from a reference, put in so that the driver reads it whole. A password holding
 // / # ? or @ must not be cut into a host name or database that messages then show.
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import parsePg from 'pg-connection-string';
@@ -72,6 +73,17 @@ describe('a password written in a connection string', () => {
     const message = await problems(load('mssql', 'Server=db;Database=erp;User Id=sync;PASSWORD=Lit3ral-pw'));
     expect(message).toContain('source.connectionString: holds a password itself');
     expect(message).not.toContain('Lit3ral-pw');
+  });
+
+  it('from a reference in a SQL Server string, is quoted when it holds a ; or a quote, and read whole by the driver', async () => {
+    const loaded = await load('mssql', 'Server=db;Database=erp;User Id=sync;Password=${env:PW};Encrypt=true', { PW: 'a;b"c' });
+    const cs = String(loaded.mapping.source['connectionString']);
+    expect(cs).toBe('Server=db;Database=erp;User Id=sync;Password="a;b""c";Encrypt=true');
+    const mssql = createRequire(import.meta.url)('mssql') as { ConnectionPool: { parseConnectionString(s: string): { password?: string; database?: string } } };
+    expect(mssql.ConnectionPool.parseConnectionString(cs)).toMatchObject({ password: 'a;b"c', database: 'erp' });
+    expect(redact('login "a;b""c" refused')).toBe('login *** refused');
+    const plain = await load('mssql', 'Server=db;Password=${env:PW}', { PW: 'plain-pw-1' });
+    expect(plain.mapping.source['connectionString']).toBe('Server=db;Password=plain-pw-1');
   });
 
   it('may come from a reference in the query, and is then encoded', async () => {
