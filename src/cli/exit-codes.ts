@@ -29,6 +29,14 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/** The codes as --help tells them (the README's table says the same at length). */
+export const EXIT_CODES_HELP =
+  `Exit codes: ${EXIT.OK} completed · ${EXIT.INTERNAL} internal error (a bug: send the log) · ` +
+  `${EXIT.USAGE} command line or mapping file wrong, nothing done · ` +
+  `${EXIT.ABORTED} stopped for a reason that needs no change (Clearnox, database or documents unreachable, another run of the same mapping file in progress, stop requested): the next run goes on · ` +
+  `${EXIT.UNDELIVERED} completed, some documents not delivered (see the report) · ` +
+  `${EXIT.CREDENTIALS} credentials refused (Clearnox, database, SFTP, SMB) or a server's identity not verified (SFTP host key, certificate): correct the secret or confirm the server.`;
+
 // One table for both ways a command ends: a run's report, and an error escaping a command.
 const BY_KIND: Record<AbortKind, ExitCode> = {
   config: EXIT.USAGE,

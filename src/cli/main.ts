@@ -7,16 +7,9 @@ import { demoCommand } from './commands/demo.js';
 import { missingCommand } from './commands/missing.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
-import { EXIT } from './exit-codes.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { exitCodeForError, kindOfError } from './errors.js';
 import { repeatedOptions } from './single-options.js';
-
-const EPILOG =
-  `Exit codes: ${EXIT.OK} completed · ${EXIT.INTERNAL} internal error (a bug: send the log) · ` +
-  `${EXIT.USAGE} command line or mapping file wrong, nothing done · ` +
-  `${EXIT.ABORTED} stopped for a reason that needs no change (Clearnox, database or documents unreachable, another run of the same mapping file in progress, stop requested): the next run goes on · ` +
-  `${EXIT.UNDELIVERED} completed, some documents not delivered (see the report) · ` +
-  `${EXIT.CREDENTIALS} credentials refused (Clearnox, database, SFTP, SMB) or a server's identity not verified (SFTP host key, certificate): correct the secret or confirm the server.`;
 
 async function main(): Promise<void> {
   try {
@@ -35,7 +28,7 @@ async function main(): Promise<void> {
         if (repeated.length === 0) return true;
         return repeated.map((r) => `--${r.name} is given ${r.values.length} times (${r.values.join(', ')}); give it once.`).join('\n');
       }, true)
-      .epilog(EPILOG)
+      .epilog(EXIT_CODES_HELP)
       .help()
       .alias('h', 'help')
       .version()

@@ -51,7 +51,10 @@ describe('clearnox-sync CLI', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/clearnox-sync/);
     }
-    expect((await cli(['--help'])).stdout).toMatch(/Exit codes: 0 completed/);
+    for (const help of [await cli(['--help']), await cli(['run', '--help'])]) {
+      expect(help.stdout).toMatch(/Exit codes: 0 completed/);
+      expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/5 credentials refused \(Clearnox, database, SFTP, SMB\) or a server's identity not verified/);
+    }
     expect((await cli(['run', '--help'])).stdout).toMatch(/--dry-run/);
   });
 

@@ -6,7 +6,7 @@ import { runSync } from '../../pipeline/run.js';
 import { summaryText, writeReport, type RunReport } from '../../pipeline/report.js';
 import { clientFor, adapters, expandPath, loadConfig } from '../context.js';
 import { UsageError } from '../errors.js';
-import { EXIT, exitCodeFor } from '../exit-codes.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from '../exit-codes.js';
 import { prepareOutputFolder } from '../output-paths.js';
 
 export { exitCodeFor };
@@ -48,7 +48,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         },
       })
       .example('$0 run --config C:\\clearnox\\acme.yaml --report C:\\clearnox\\reports\\run-{timestamp}.json', 'nightly run')
-      .example('$0 run --config acme.yaml --dry-run', 'see what would be sent') as unknown as Argv<RunArgs>,
+      .example('$0 run --config acme.yaml --dry-run', 'see what would be sent')
+      .epilog(EXIT_CODES_HELP) as unknown as Argv<RunArgs>,
   handler: async (args: ArgumentsCamelCase<RunArgs>) => {
     const startedAt = new Date();
     const reportFile = args.report ? expandPath(args.report, startedAt) : undefined;
