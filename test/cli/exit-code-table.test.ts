@@ -8,6 +8,7 @@ import { DatabaseUnreachableError, QueryFailedError } from '../../adapters/datab
 import { ConnectionLost } from '../../adapters/documents/sftp/connection.js';
 import { builtinAdapters } from '../../adapters/index.js';
 import { AdapterConfigError, CredentialsRefusedError, DocumentError, UntrustedServerError, type DocumentStoreAdapter } from '../../adapters/types.js';
+import type { ApiErrorCode } from '../../src/clearnox/contract.js';
 import {
   CredentialsRejectedError,
   ForbiddenError,
@@ -17,6 +18,7 @@ import {
   RateLimitedError,
   ServerError,
   UnauthorizedError,
+  type ApiErrorInit,
 } from '../../src/clearnox/errors.js';
 import { exitCodeForError } from '../../src/cli/errors.js';
 import { EXIT, exitCodeFor, exitCodeOfKind } from '../../src/cli/exit-codes.js';
@@ -26,13 +28,13 @@ import { createLogger } from '../../src/log.js';
 import { loadMapping } from '../../src/mapping/load.js';
 import { MappingError } from '../../src/mapping/errors.js';
 import { InterruptedError, abortKind } from '../../src/pipeline/classify.js';
-import type { AbortKind } from '../../src/pipeline/report.js';
+import { countResults, type AbortKind, type RunReport } from '../../src/pipeline/report.js';
 import { runSync } from '../../src/pipeline/run.js';
 import { RunBusyError } from '../../src/pipeline/run-state.js';
 import { entry } from '../helpers/entries.js';
 import { buildFixture, pdf } from '../helpers/fixture.js';
 
-const api = (status: number, code: string) => ({ status, code, serverMessage: '', operation: 'entries' }) as const;
+const api = (status: number, code: ApiErrorCode): ApiErrorInit => ({ status, code, serverMessage: '', operation: 'entries' });
 
 describe('the exit code of each abort kind', () => {
   it.each<[AbortKind, number]>([
@@ -49,8 +51,8 @@ describe('the exit code of each abort kind', () => {
   });
 
   it('a report that was not aborted gives 0, or 4 with documents not delivered', () => {
-    const counts = { missingEntries: 2, matched: 2, notFoundInSource: 0, ambiguous: 0, fileMissing: 0, invalidDocument: 0, uploadedArchives: 1, entriesAttached: 2, wouldAttach: 0, rejected: {}, errors: 0 };
-    const report = { counts, abort: undefined } as unknown as Parameters<typeof exitCodeFor>[0];
+    const counts = { ...countResults([], { uploadedArchives: 1, earlierImports: 0 }), missingEntries: 2, matched: 2, entriesAttached: 2 };
+    const report = { counts, abort: undefined } as unknown as RunReport;
     expect(exitCodeFor(report)).toBe(EXIT.OK);
     expect(exitCodeFor({ ...report, counts: { ...counts, fileMissing: 1 } })).toBe(EXIT.UNDELIVERED);
     expect(exitCodeFor({ ...report, abort: { stage: 'x', kind: 'untrusted', message: '' } })).toBe(EXIT.CREDENTIALS);
