@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { KnexSource, QueryRefusedError, createKnex } from '../../../adapters/database/knex-source.js';
 import { MSSQL_MAX_PARAMETERS, mssqlAdapter, mssqlConnection, mssqlDialect, mssqlSettings, mssqlTarget } from '../../../adapters/database/mssql.js';
-import { AdapterConfigError, UntrustedServerError, type DatabaseSource, type SourceQuery, type SourceRow } from '../../../adapters/types.js';
+import { AdapterConfigError, CredentialsRefusedError, UntrustedServerError, type DatabaseSource, type SourceQuery, type SourceRow } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { MatchSectionSchema } from '../../../src/mapping/schema.js';
 import { groupEntries } from '../../../src/match/groups.js';
@@ -131,7 +131,7 @@ describe('SQL Server errors as a person can act on them', () => {
 
   it('login failed names the user, never the password', () => {
     const e = explain(new ConnectionError("Login failed for user 'clearnox'.", 'ELOGIN'));
-    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e).toBeInstanceOf(CredentialsRefusedError);
     expect(e.message).toContain('login failed for user "clearnox" on the SQL Server at SQL01\\SAGE100');
     expect(e.message).not.toContain('pw-not-shown-9182');
   });
