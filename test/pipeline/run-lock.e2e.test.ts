@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinAdapters } from '../../adapters/index.js';
 import { exitCodeFor } from '../../src/cli/commands/run.js';
@@ -72,6 +73,22 @@ describe('whole runs and the lock', () => {
     const next = await runSync({ loaded, adapters, api, log: silentLogger });
     expect(next.abort).toBeUndefined();
     expect(attachCounts()).toEqual(Object.fromEntries(IDS.map((id) => [id, 1])));
+  });
+
+  it('a run that leaves by process.exit or an uncaught error, past several refreshes, takes its lock with it', async () => {
+    const { loaded, stateDir } = await setUp(10);
+    const runState = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/pipeline/run-state.js')).href;
+    for (const leave of ['process.exit(3)', "throw new Error('a bug')"]) {
+      const script =
+        `const { RunState } = await import(${JSON.stringify(runState)});` +
+        `const { silentLogger } = await import(${JSON.stringify(runState.replace(/pipeline\/run-state\.js$/, 'log.js'))});` +
+        `await RunState.open(${JSON.stringify(stateDir)}, ${JSON.stringify(loaded.file)}, silentLogger, { staleMs: 2000, refreshMs: 1000 });` +
+        `await new Promise((r) => setTimeout(r, 2500)); ${leave};`;
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+      const code = await new Promise((r) => child.once('exit', r));
+      expect(code).not.toBe(0);
+      expect(await readdir(stateDir)).not.toContain('mapping.yaml.lock');
+    }
   });
 
   it('after a run killed during an upload, the next takes its lock over, sends that archive again and leaves no file of it behind', async () => {
