@@ -33,7 +33,8 @@ const require = createRequire(import.meta.url);
 
 export function guardedAuthPlugins(policy: MysqlPasswordPolicy): Record<string, AuthPlugin> {
   const library = (require('mysql2') as { authPlugins: Mysql2AuthPlugins }).authPlugins;
-  if (policy.allowUnverified) return { mysql_clear_password: library.mysql_clear_password({}) };
+  // The legacy opt-in leaves mysql2 as it is, unless a key is pinned: that one is still checked.
+  if (policy.allowUnverified && !policy.pinnedKey) return { mysql_clear_password: library.mysql_clear_password({}) };
   const verified = (ctx: PluginContext) => verifiedTls(ctx.connection.stream, policy);
   const rsaAdvice = `, or pin the server's RSA public key: ${PIN_KEY} naming a PEM file of it (on MySQL 8, SHOW STATUS LIKE 'Caching_sha2_password_rsa_public_key' prints it)`;
   // The key the server sends, accepted only when it is the pinned one.
@@ -50,7 +51,7 @@ export function guardedAuthPlugins(policy: MysqlPasswordPolicy): Record<string, 
   };
   return {
     mysql_clear_password: (ctx) => {
-      if (verified(ctx)) return library.mysql_clear_password({})(ctx);
+      if (verified(ctx) || policy.allowUnverified) return library.mysql_clear_password({})(ctx);
       return () => {
         throw passwordRefused(policy, 'in cleartext (mysql_clear_password)', '');
       };

@@ -123,6 +123,15 @@ describe.each(['caching_sha2_password', 'sha256_password'] as const)('%s with th
       expectNothingSent(rogue);
     });
   });
+
+  it('still refuses another key when the legacy opt-in is set too', async () => {
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await withRogue(ask, false, async (rogue) => {
+      const e = await connect(rogue, { serverPublicKeyFile: keyFile('other-key-2.pem', other), allowPasswordWithoutVerifiedTls: true });
+      expect(e).toBeInstanceOf(UntrustedServerError);
+      expectNothingSent(rogue);
+    });
+  });
 });
 
 it('caching_sha2_password\'s fast path, a scramble that does not give the password, still logs in without TLS', async () => {
