@@ -21,6 +21,8 @@ export interface FinishedImport {
   /** The archive had no answer and was sent again; otherwise its import was waited for. */
   resent: boolean;
   documents: ImportDocument[];
+  /** As the run that sent it listed its entries (absent from state files written before it was kept). */
+  entries?: PendingImport['entries'];
 }
 
 export interface SettleOptions {
@@ -70,7 +72,7 @@ export async function settleEarlierImports(
       const rejected = docs.filter((d) => d.status === 'rejected').length;
       if (result.status === 'completed') {
         log.info({ importId, attached: docs.length - rejected, rejected }, `${which} completed: ${docs.length - rejected} attached, ${rejected} rejected.`);
-        onFinished?.({ importId, resent, documents: docs });
+        onFinished?.({ importId, resent, documents: docs, ...(earlier.entries ? { entries: earlier.entries } : {}) });
       } else {
         log.warn({ importId, error: result.error?.code }, `${which} failed (${result.error?.code ?? 'no reason given'}): its entries are sent again.`);
       }
@@ -101,13 +103,13 @@ export async function settleEarlierImports(
  */
 export function earlierRows(finished: readonly FinishedImport[], listed: ReadonlySet<string>): EntryResult[] {
   const rows = new Map<string, EntryResult>();
-  for (const { importId, resent, documents } of finished) {
+  for (const { importId, resent, documents, entries } of finished) {
     const how = resent ? "an earlier run's archive, sent again by this run" : "an earlier run's import, waited for by this run";
     for (const doc of documents) {
       const { outcome, reasonCode, reason } = documentOutcome(doc);
       for (const entryId of doc.entryIds) {
         if (listed.has(entryId)) continue;
-        rows.set(entryId, { entryId, outcome, reasonCode, reason: `${reason} (import ${importId}: ${how})`, fileName: doc.fileName, importId, sentByEarlierRun: true });
+        rows.set(entryId, { entryId, ...entries?.[entryId], outcome, reasonCode, reason: `${reason} (import ${importId}: ${how})`, fileName: doc.fileName, importId, sentByEarlierRun: true });
       }
     }
   }

@@ -34,8 +34,9 @@ export type ReasonCode =
 export interface EntryResult {
   entryId: string;
   /**
-   * As Clearnox listed the entry. Absent on the rows of an earlier run's import: those entries
-   * have their document now, so this run did not list them (fileName says which document it was).
+   * As Clearnox listed the entry. On the rows of an earlier run's import, as that run listed it
+   * (this run no longer does: the entry has its document now); absent only where that run's state
+   * file predates it, and fileName then says which document it was.
    */
   documentNumber?: string;
   companyCode?: string | null;

@@ -8,6 +8,7 @@ import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'nod
 import path from 'node:path';
 import { z } from 'zod';
 import { AdapterConfigError } from '../../adapters/types.js';
+import { ENTRY_TYPES } from '../clearnox/contract.js';
 import type { Logger } from '../log.js';
 import { PRIVATE_FOLDER, copyToPrivateFile, ownFolder, writeFileReplacing } from '../private-files.js';
 import { RunBusyError, RunLock, type LockTimings } from './run-lock.js';
@@ -19,6 +20,8 @@ const PendingImportSchema = z.object({
   runId: z.string(),
   sentAt: z.string(),
   entryIds: z.array(z.string()),
+  /** What the report's rows say of each entry, should a later run be the one that sees the import end. */
+  entries: z.record(z.string(), z.object({ documentNumber: z.string(), companyCode: z.string().nullable(), type: z.enum(ENTRY_TYPES) })).optional(),
   /** Known once Clearnox answered 202. */
   importId: z.string().optional(),
   /** Until then, the archive itself: sent again with the same key, Clearnox cannot import it twice. */

@@ -285,7 +285,16 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         try {
           log.info({ archive: report.index, documents: report.documents, bytes: report.bytes }, `Sending archive ${report.index} of ${plan.length} (${plural(report.documents, 'document')}, ${(report.bytes / MiB).toFixed(1)} MiB)...`);
           await noteForNextRun(() =>
-            state!.sending({ idempotencyKey, runId, sentAt: new Date().toISOString(), entryIds: packed.included.flatMap((i) => i.entryIds), archive: packed.file }),
+            state!.sending({
+              idempotencyKey,
+              runId,
+              sentAt: new Date().toISOString(),
+              entryIds: packed.included.flatMap((i) => i.entryIds),
+              entries: Object.fromEntries(
+                packed.included.flatMap((i) => byKey.get(i.key)!.entries.map((e) => [e.id, { documentNumber: e.documentNumber, companyCode: e.companyCode, type: e.type }])),
+              ),
+              archive: packed.file,
+            }),
           );
           const accepted = await opts.api.uploadArchive(packed.file, idempotencyKey, opts.signal);
           report.importId = accepted.importId;

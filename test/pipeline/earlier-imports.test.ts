@@ -163,4 +163,11 @@ describe('earlierRows', () => {
       { entryId: 'e5', outcome: 'attached', reasonCode: 'attached', reason: "attached as FA-5.pdf (import imp_r: an earlier run's archive, sent again by this run)", fileName: 'FA-5.pdf', importId: 'imp_r', sentByEarlierRun: true },
     ]);
   });
+
+  it("names each entry as the run that sent it listed it, when its state file kept that", () => {
+    const kept: FinishedImport = { ...finished[1]!, entries: { e5: { documentNumber: 'FA 5', companyCode: 'ACME', type: 'invoice' } } };
+    expect(earlierRows([kept], new Set())).toEqual([
+      expect.objectContaining({ entryId: 'e5', documentNumber: 'FA 5', companyCode: 'ACME', type: 'invoice', outcome: 'attached', importId: 'imp_r' }),
+    ]);
+  });
 });

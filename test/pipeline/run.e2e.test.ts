@@ -276,6 +276,10 @@ describe('run against SQLite + folder + sandbox', () => {
       ['ent_01', 'ent_02', 'ent_03', 'ent_04'].map((id) => [id, 'attached', importId, true]),
     );
     expect(third.entries[0]!.reason).toBe(`attached as FA-1.pdf (import ${importId}: an earlier run's import, waited for by this run)`);
+    // Named as the first run listed them, although Clearnox no longer lists them.
+    expect(third.entries.map((e) => [e.documentNumber, e.companyCode, e.type])).toEqual(
+      ENTRIES.slice(0, 4).map((e) => [e.documentNumber, e.companyCode ?? null, e.type]),
+    );
     expect(third.counts).toMatchObject({ missingEntries: 4, fromEarlierRuns: 4, matched: 4, entriesAttached: 4, uploadedArchives: 0, earlierImports: 1 });
     expect(summaryText(third)).toMatch(/^Run completed: 4 entries without a document, all of them an earlier run had sent, whose import this run saw complete\.\n  attached +4 +\(in 0 archives, and 1 import of earlier runs\)/);
     expect(third.status).toBe('completed');
