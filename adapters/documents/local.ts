@@ -66,7 +66,8 @@ class LocalStore implements DocumentStore {
     });
     try {
       const info = await handle.stat();
-      if (!info.isFile()) throw new DocumentError('unreadable', `"${p}" is not a regular file (it changed after it was checked); not read`);
+      if (info.isDirectory()) throw new DocumentError('unreadable', `"${p}" is a folder, not a file`);
+      if (!info.isFile()) throw new DocumentError('unreadable', `"${p}" is not a regular file (a pipe or a device); not read`);
     } catch (e) {
       await handle.close().catch(() => undefined);
       throw e instanceof DocumentError ? e : fsError(e, p);
