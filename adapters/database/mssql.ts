@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
-import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
+import { AdapterConfigError, UntrustedServerError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
+import { login7GuardedConnector } from './mssql-password-guard.js';
 import { checkWriteAccess } from './mssql-rights.js';
+import { allowPasswordWithoutVerifiedTls, passwordRefused } from './password-guard.js';
 import { readCertificate, requireServerKeys, serverShape } from './server-options.js';
 
 const MssqlOptions = z
@@ -37,6 +39,7 @@ const MssqlOptions = z
       .describe(
         'CA certificate file (PEM) that signed the server\'s certificate (a self-signed certificate: the certificate itself), relative to the mapping file; the certificate is checked against it, and its name against host.',
       ),
+    allowPasswordWithoutVerifiedTls,
     queryTimeoutSeconds: z.number().positive().default(300).describe('Longest time one look-up query may run.'),
     stringParameters: z
       .enum(['nvarchar', 'varchar'])
@@ -125,7 +128,7 @@ export function mssqlSettings(o: Options): MssqlSettings {
 export function mssqlConnection(
   s: MssqlSettings,
   o: Pick<Options, 'connectTimeoutSeconds' | 'queryTimeoutSeconds' | 'stringParameters'>,
-  ca?: string,
+  tls: { ca?: string; connector?: unknown } = {},
 ): Record<string, unknown> {
   const tedious = require('tedious') as { TYPES: Record<string, unknown> };
   return {
@@ -141,7 +144,8 @@ export function mssqlConnection(
       encrypt: s.encrypt,
       trustServerCertificate: s.trustServerCertificate,
       // tedious hands these to Node's TLS: the CA then replaces the public ones.
-      ...(ca ? { cryptoCredentialsDetails: { ca } } : {}),
+      ...(tls.ca ? { cryptoCredentialsDetails: { ca: tls.ca } } : {}),
+      ...(tls.connector ? { connector: tls.connector } : {}),
       ...(s.instanceName ? { instanceName: s.instanceName } : {}),
       appName: 'clearnox-sync',
       // Routes to a readable secondary where an availability group has one; harmless elsewhere.
@@ -172,6 +176,9 @@ export function mssqlDialect(t: Target): Dialect {
     maxParameters: MSSQL_MAX_PARAMETERS,
     blob: { size: (column) => `DATALENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
     explain(e, sql) {
+      // tedious wraps what ended the socket in its ConnectionError.
+      const untrusted = [e, (e as { cause?: unknown })?.cause].find((x) => x instanceof UntrustedServerError);
+      if (untrusted) return untrusted as UntrustedServerError;
       const code = errorCode(e);
       const message = driverMessage(e);
       if (code === 'ELOGIN') {
@@ -215,6 +222,19 @@ export function mssqlDialect(t: Target): Dialect {
   };
 }
 
+function loginInClearRefused(target: Target): UntrustedServerError {
+  return passwordRefused(
+    {
+      target,
+      allowUnverified: false,
+      anyPublicCertificate: false,
+      howToVerify: 'keep source.encrypt: true (the default), and have the server encrypt connections with a certificate installed for the instance; give source.caCertificate when a public CA did not sign it',
+    },
+    'without encrypting the connection first (its answer said encryption is off or not supported, or source.encrypt is false)',
+    '; or sign in with a Windows account (user: DOMAIN\\account), whose password is never sent',
+  );
+}
+
 export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
   requireServerKeys(options, ['host', 'database', 'user']);
   const settings = mssqlSettings(options);
@@ -222,7 +242,11 @@ export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): 
   const dialect = mssqlDialect(target);
   return {
     client: 'mssql',
-    connection: mssqlConnection(settings, options, await readCertificate('source.caCertificate', options.caCertificate, ctx)),
+    connection: mssqlConnection(settings, options, {
+      ca: await readCertificate('source.caCertificate', options.caCertificate, ctx),
+      // A Windows (NTLM) login sends no password, only answers to the server's challenge.
+      ...(settings.domain || options.allowPasswordWithoutVerifiedTls ? {} : { connector: login7GuardedConnector(() => loginInClearRefused(target)) }),
+    }),
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,
     dialect,

@@ -18,7 +18,7 @@ export const allowPasswordWithoutVerifiedTls = z
   .boolean()
   .default(false)
   .describe(
-    'For a legacy server only: lets it have the password in a form it can read (PostgreSQL cleartext or MD5; MySQL mysql_clear_password, or RSA under a key the server sends) without TLS whose certificate is verified. ' +
+    'For a legacy server only: lets it have the password in a form it can read (PostgreSQL cleartext or MD5; MySQL mysql_clear_password, or RSA under a key the server sends; a SQL Server login on a connection not encrypted) without TLS whose certificate is verified. ' +
       'Risk: whoever can answer at the server\'s address on the network receives the password.',
   );
 
