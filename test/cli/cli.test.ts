@@ -1,7 +1,7 @@
 // The compiled program, as Task Scheduler runs it: exit codes, messages, the report file.
 import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -81,6 +81,15 @@ describe('clearnox-sync CLI', () => {
       expect(r.code, r.stdout + r.stderr).toBe(2);
       expect(r.stderr).toContain(`${option}: the folder ${blocked} cannot be created or written to by this account (ENOTDIR)`);
     }
+    // A link planted at the log file's name is not followed: the file it points to stays as it was.
+    const target = path.join(fixture.dir, 'not-a-log.txt');
+    await writeFile(target, 'keep me');
+    const link = path.join(fixture.dir, 'linked.log');
+    await symlink(target, link);
+    const linked = await cli(['run', '--config', fixture.mappingPath, '--log-file', link], env());
+    expect(linked.code, linked.stdout + linked.stderr).toBe(2);
+    expect(linked.stderr).toContain(`--log-file: ${link}: the log file's name is a link, which is not followed`);
+    expect(await readFile(target, 'utf8')).toBe('keep me');
     const folder = await cli(['run', '--config', fixture.mappingPath, '--report', fixture.dir], env());
     expect(folder.code).toBe(2);
     expect(folder.stderr).toMatch(/--report: .* is a folder; give a file name in it/);
@@ -295,7 +304,7 @@ describe('clearnox-sync CLI', () => {
       await writeFile(reports, 'not a folder');
       expect(await exited, out).toBe(0);
       expect(out).toMatch(/--report: the report could not be written to .*run\.json/);
-      expect(out).toMatch(/1 entry was attached from 1 archive sent to Clearnox/);
+      expect(out).toMatch(/1 entry was attached, and 1 archive was sent to Clearnox/);
       expect(sb.state().entries[0]).toMatchObject({ id: 'ent_1', attachCount: 1 });
     } finally {
       child.kill('SIGKILL');

@@ -1,5 +1,5 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { createLogger } from '../../log.js';
+import { createLogger, type Logger } from '../../log.js';
 import { redact } from '../../secrets.js';
 import { InterruptedError, messageOf } from '../../pipeline/classify.js';
 import { runSync } from '../../pipeline/run.js';
@@ -23,9 +23,11 @@ interface RunArgs {
 /** What reached Clearnox, for a message that must say it when the report could not. */
 export function sentText(report: RunReport): string {
   if (report.dryRun) return 'It was a dry run: nothing was sent.';
-  const { uploadedArchives, entriesAttached } = report.counts;
-  if (uploadedArchives === 0) return 'Nothing was sent to Clearnox.';
-  return `${entriesAttached} ${entriesAttached === 1 ? 'entry was' : 'entries were'} attached from ${uploadedArchives} archive${uploadedArchives === 1 ? '' : 's'} sent to Clearnox (the summary above and the log tell the rest); the next run does not send them again.`;
+  // Every archive this run sent, whatever became of its import (a failed one was sent all the same).
+  const sent = report.archives.filter((a) => a.status !== 'not_sent').length;
+  const { entriesAttached } = report.counts;
+  if (sent === 0 && entriesAttached === 0) return 'Nothing was sent to Clearnox.';
+  return `${entriesAttached} ${entriesAttached === 1 ? 'entry was' : 'entries were'} attached, and ${sent} archive${sent === 1 ? ' was' : 's were'} sent to Clearnox (the summary above and the log tell the rest); the next run does not send them again.`;
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
@@ -57,7 +59,13 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // Found now rather than after the documents were sent, when it could only be reported.
     if (reportFile) await prepareOutputFolder('--report', reportFile);
     if (logFile) await prepareOutputFolder('--log-file', logFile);
-    const log = createLogger({ level: args.logLevel, ...(logFile ? { file: logFile } : {}) });
+    let log: Logger;
+    try {
+      log = createLogger({ level: args.logLevel, ...(logFile ? { file: logFile } : {}) });
+    } catch (e) {
+      // Only the log file can fail here (a link at its name, a file this account may not write).
+      throw new UsageError(`--log-file: ${messageOf(e)}`);
+    }
     const stop = new AbortController();
     let deadline: NodeJS.Timeout | undefined;
     // First Ctrl+C (or a service manager's SIGTERM): finish the current step, write the report.
