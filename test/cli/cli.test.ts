@@ -1,27 +1,14 @@
 // The compiled program, as Task Scheduler runs it: exit codes, messages, the report file.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
+import { CLI, cli } from '../helpers/cli.js';
 import { entry } from '../helpers/entries.js';
 import { FIXTURE_SECRET, buildFixture, pdf, type Fixture } from '../helpers/fixture.js';
-
-const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
-
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let sandbox: SandboxHandle;
 let fixture: Fixture;

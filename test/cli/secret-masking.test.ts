@@ -1,17 +1,13 @@
 // The compiled program: a value read from a ${file:} reference is a secret, wherever it shows.
 // A folder path that holds a quote and a tab is written escaped in JSON: the log file, the
 // console and the report mask it all the same.
-import { execFile } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
+import { cli } from '../helpers/cli.js';
 import { entry } from '../helpers/entries.js';
 import { buildFixture, pdf, type Fixture } from '../helpers/fixture.js';
-
-const run = promisify(execFile);
-const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 
 let sandbox: SandboxHandle;
 let fixture: Fixture;
@@ -34,9 +30,7 @@ describe('masking in the compiled CLI', () => {
     await writeFile(fixture.mappingPath, mapping);
     const logFile = path.join(fixture.dir, 'run.log');
     const reportFile = path.join(fixture.dir, 'report.json');
-    const out = await run(process.execPath, [CLI, 'run', '--config', fixture.mappingPath, '--log-file', logFile, '--report', reportFile], {
-      env: { ...process.env, CNX_TEST_SECRET: 'sandbox-secret' },
-    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const out = await cli(['run', '--config', fixture.mappingPath, '--log-file', logFile, '--report', reportFile], { CNX_TEST_SECRET: 'sandbox-secret' });
     const texts = { stdout: out.stdout, stderr: out.stderr, log: await readFile(logFile, 'utf8'), report: await readFile(reportFile, 'utf8') };
     // The run did stop on that folder, and said so.
     expect(out.stdout).toMatch(/ABORTED[\s\S]*documents\.root: the folder \*\*\* does not exist/);

@@ -14,10 +14,10 @@ import { loadMapping } from '../../src/mapping/load.js';
 import { runSync } from '../../src/pipeline/run.js';
 import { RunState } from '../../src/pipeline/run-state.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
+import { CLI } from '../helpers/cli.js';
 import { entry } from '../helpers/entries.js';
 import { buildFixture, pdf, type Fixture } from '../helpers/fixture.js';
 
-const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
 const adapters = builtinAdapters();
 const IDS = ['ent_1', 'ent_2', 'ent_3', 'ent_4', 'ent_5'];
 let sandbox: SandboxHandle | undefined;

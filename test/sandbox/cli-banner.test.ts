@@ -1,10 +1,8 @@
 // The sandbox command as an integrator starts it: what it says about where it listens.
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sandboxBanner } from '../../src/cli/commands/sandbox.js';
-
-const CLI = path.resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+import { CLI } from '../helpers/cli.js';
 
 /** Starts `clearnox-sync sandbox`, reads until the banner's last line, then stops it. */
 async function sandboxOutput(args: string[]): Promise<{ stdout: string; stderr: string; stateStatus: number }> {
