@@ -1,8 +1,9 @@
-import { constants, realpathSync } from 'node:fs';
-import { open, opendir, realpath, stat } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { opendir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { openRegularFile } from '../../src/regular-file.js';
 import { AdapterConfigError, DocumentError, type DocumentStore, type DocumentStoreAdapter, type ListedFile } from '../types.js';
 import { walkTree, type TreeEntry } from './list-tree.js';
 import { mappedDriveWarning, rootProblem } from './local-root.js';
@@ -57,21 +58,12 @@ class LocalStore implements DocumentStore {
 
   async open(p: string): Promise<Readable> {
     const full = await this.resolve(p);
-    // A path turned into a FIFO (or a device) since stat() would block open() in a thread that
-    // neither a stop request nor process.exit can end. Opened without blocking, the handle itself
-    // tells what it is, and only a regular file is read. (Windows has no O_NONBLOCK, and no FIFO
-    // in a folder either.)
-    const handle = await open(full, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0)).catch((e: unknown) => {
+    // The path may have become a FIFO (or a device) since stat(): see regular-file.ts.
+    const handle = await openRegularFile(full).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EISDIR') throw new DocumentError('unreadable', `"${p}" is a folder, not a file`);
+      if (e.code === 'ENOTREG') throw new DocumentError('unreadable', `"${p}" is not a regular file (a pipe or a device); not read`);
       throw fsError(e, p);
     });
-    try {
-      const info = await handle.stat();
-      if (info.isDirectory()) throw new DocumentError('unreadable', `"${p}" is a folder, not a file`);
-      if (!info.isFile()) throw new DocumentError('unreadable', `"${p}" is not a regular file (a pipe or a device); not read`);
-    } catch (e) {
-      await handle.close().catch(() => undefined);
-      throw e instanceof DocumentError ? e : fsError(e, p);
-    }
     return handle.createReadStream();
   }
 

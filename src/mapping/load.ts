@@ -1,9 +1,9 @@
 // Reads a mapping file into a validated Mapping, or throws one MappingError listing every problem
 // with its line. References are resolved before validation so a URL or date held in an
 // environment variable is checked like one written in the file.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import { readRegularFile } from '../regular-file.js';
 import { dotted, MappingError, type MappingProblem } from './errors.js';
 import { isRecord, valueAt } from './describe.js';
 import { DEFAULT_MESSAGE, translateIssue } from './issues.js';
@@ -24,10 +24,17 @@ export async function loadMapping(file: string, adapters: AdapterSets, opts: Loa
   const full = path.resolve(file);
   let bytes: Buffer;
   try {
-    bytes = await readFile(full);
+    bytes = await readRegularFile(full);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'access denied' : (code ?? String(err));
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'access denied'
+          : code === 'EISDIR' || code === 'ENOTREG'
+            ? (err as Error).message.replace(`${full} is `, 'it is ')
+            : (code ?? String(err));
     throw new MappingError(full, [{ path: '', message: `cannot read the mapping file: ${reason}` }]);
   }
   return parseMapping(decode(bytes, full), full, adapters, opts);

@@ -2,8 +2,8 @@
 // file can be mailed, versioned and shown on screen. Keys the schema marks secret are refused as
 // literals for that reason, and every value they get, and any value read from a file, is
 // registered for masking.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readRegularFile } from '../regular-file.js';
 import { registerSecret } from '../secrets.js';
 import type { SecretKind } from './secret-keys.js';
 
@@ -172,7 +172,7 @@ async function readSecretFile(target: string, raw: string, opts: ReferenceOption
   const full = path.resolve(opts.baseDir, target);
   let text: string;
   try {
-    text = await readFile(full, 'utf8');
+    text = (await readRegularFile(full)).toString('utf8');
   } catch (err) {
     return { error: `cannot read the file ${full} named by ${raw}: ${fileErrorReason(err)}` };
   }
@@ -187,6 +187,7 @@ function fileErrorReason(err: unknown): string {
   if (code === 'ENOENT') return 'no such file (the path is relative to the folder of the mapping file unless it starts with a drive or \\\\server)';
   if (code === 'EACCES' || code === 'EPERM') return 'access denied; the account that runs clearnox-sync must be allowed to read it';
   if (code === 'EISDIR') return 'it is a folder, not a file';
+  if (code === 'ENOTREG') return 'it is not a regular file (a pipe or a device); give a file';
   return code ?? String(err);
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -52,6 +53,19 @@ describe('unreadable files', () => {
   it('reports a missing mapping file', async () => {
     const err = await problemsOf(loadMapping(path.join(await tempDir(), 'nope.yaml'), ADAPTERS));
     expect(err.message).toMatch(/nope\.yaml.*\n.*cannot read the mapping file: no such file/);
+  });
+
+  // A FIFO blocks open() in a thread nothing can end; it is refused without being read.
+  it('refuses a mapping file or a ${file:} secret that is a FIFO, without waiting on it', async () => {
+    const dir = await tempDir();
+    const fifo = path.join(dir, 'pipe.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const err = await problemsOf(loadMapping(fifo, ADAPTERS));
+    expect(err.message).toMatch(/pipe\.yaml.*\n.*cannot read the mapping file: it is not a regular file \(a pipe or a device\)/);
+    execFileSync('mkfifo', [path.join(dir, 'secret.txt')]);
+    const file = await writeMapping(dir, edit({ 'clearnox.clientSecret': '${file:secret.txt}' }));
+    const secret = await problemsOf(loadMapping(file, ADAPTERS, { env: {} }));
+    expect(secret.message).toContain(`cannot read the file ${path.join(dir, 'secret.txt')} named by \${file:secret.txt}: it is not a regular file (a pipe or a device); give a file`);
   });
 
   it('names the line holding a character that is not UTF-8', async () => {
