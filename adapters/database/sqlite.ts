@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
-import { queryFailed } from './errors.js';
+import { DatabaseUnreachableError, queryFailed } from './errors.js';
 import { checkQuery, openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 
 const SqliteOptions = z
@@ -44,6 +44,17 @@ function sqliteDialect(filename: string): Dialect {
     // SQLite allows 32,766 host parameters (999 in builds older than 3.32).
     maxParameters: 32_000,
     blob: { size: (column) => `length(${column})`, slice: (column) => `substr(${column}, :offset, :length)` },
-    explain: (e, sql) => ((e as { code?: unknown }).code && String((e as { code?: unknown }).code).startsWith('SQLITE_') ? queryFailed(target, e, sql, undefined) : (e as Error)),
+    explain: (e, sql) => {
+      const code = String((e as { code?: unknown }).code ?? '');
+      // Another program (the ERP itself) holds a write lock past better-sqlite3's 5 s wait: an
+      // outage the next run rides out, not a query to correct.
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+        return new DatabaseUnreachableError(
+          `the SQLite database ${filename} stayed locked by another program (${code}) for more than 5 s, probably the ERP writing to it; the next run tries again. If it happens every night, schedule the run outside the ERP's own jobs.`,
+          { cause: e },
+        );
+      }
+      return code.startsWith('SQLITE_') ? queryFailed(target, e, sql, undefined) : (e as Error);
+    },
   };
 }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabaseUnreachableError } from '../../adapters/database/errors.js';
 import { sqliteAdapter } from '../../adapters/database/sqlite.js';
 import { AdapterConfigError } from '../../adapters/types.js';
 import { silentLogger } from '../../src/log.js';
@@ -45,6 +46,24 @@ const section = (over: Partial<SourceSection> = {}): SourceSection => ({
 
 
 describe('lookupDocuments on SQLite', () => {
+  it('tells a database the ERP keeps locked as an outage, not as a query to correct', async () => {
+    const locked = /erp\.sqlite stayed locked by another program \(SQLITE_BUSY\) for more than 5 s/;
+    const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: section().query as string }, ctx());
+    const writer = new Database(path.join(dir, 'erp.sqlite'));
+    writer.exec('BEGIN EXCLUSIVE');
+    try {
+      const failed = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: ['FA-00001'] }).catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(DatabaseUnreachableError);
+      expect((failed as Error).message).toMatch(locked);
+      const opening = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: section().query as string }, ctx()).catch((e: unknown) => e);
+      expect(opening).toBeInstanceOf(DatabaseUnreachableError);
+    } finally {
+      writer.exec('ROLLBACK');
+      writer.close();
+      await source.close();
+    }
+  });
+
   it('runs one query per batch and finds every number, whatever the spelling', async () => {
     const s = section();
     const source = counting(await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: s.query as string }, ctx()));
