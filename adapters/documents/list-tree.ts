@@ -1,6 +1,7 @@
 // The folder walk behind documents.index, the same for every store: a folder is read, its files
-// handed on at once, its sub-folders visited after. Links and special files are never followed,
-// so a scan cannot leave the root or loop.
+// handed on at once, its sub-folders visited after. Links and special files the store shows as
+// such are never followed, so a scan of them cannot leave the root or loop; over SMB the file
+// server resolves links itself and shows none (the SMB store guards its listing against loops).
 import type { ListedFile } from '../types.js';
 
 export interface TreeEntry {
