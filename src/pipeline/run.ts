@@ -352,7 +352,8 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       const packedDocuments = archives.reduce((n, a) => n + a.documents, 0);
       log.info(
         { documents: items.length, leftOut: leftOutWhilePacking, archives: archives.length },
-        `${leftOutWhilePacking} of the ${plural(items.length, 'document')} found invalid or unreadable while packing were left out: ${packedDocuments} went into ${plural(archives.length, 'archive')}.`,
+        `${leftOutWhilePacking} of the ${plural(items.length, 'document')} ${leftOutWhilePacking === 1 ? 'was' : 'were'} found invalid or unreadable while packing and left out; ` +
+          (packedDocuments === 0 ? 'nothing was sent.' : `${packedDocuments} went into ${plural(archives.length, 'archive')}.`),
       );
     }
     return finish();
