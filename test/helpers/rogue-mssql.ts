@@ -1,7 +1,7 @@
 // A server that passes for SQL Server just long enough to answer the prelogin with encryption
 // "off" or "not supported", and keeps everything the client sends after: a client that goes on
 // would hand it the login's password, merely obfuscated.
-import net from 'node:net';
+import { listenLocally } from './local-listener.js';
 import type { RogueServer } from './rogue-postgres.js';
 
 export interface RogueMssql extends Omit<RogueServer, 'answers'> {
@@ -27,11 +27,7 @@ function preloginAnswer(encryption: number): Buffer {
 export async function rogueMssql(opts: { encryption: keyof typeof ENCRYPTION }): Promise<RogueMssql> {
   const chunks: Buffer[] = [];
   let login = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
+  const listener = await listenLocally((socket) => {
     socket.on('data', (data) => {
       chunks.push(data);
       if (data[0] === 0x12) socket.write(preloginAnswer(ENCRYPTION[opts.encryption]));
@@ -41,15 +37,10 @@ export async function rogueMssql(opts: { encryption: keyof typeof ENCRYPTION }):
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: listener.port,
     received: () => Buffer.concat(chunks),
     loginReceived: () => login,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }

@@ -3,9 +3,10 @@
 // with an RSA key of its own, which it then uses to decrypt what the client sends. Over TLS when
 // it has a certificate. It keeps everything it receives and every password it recovers.
 import { constants, generateKeyPairSync, privateDecrypt, type KeyObject } from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { listenLocally } from './local-listener.js';
 import type { RogueServer } from './rogue-postgres.js';
 
 export interface RogueMysql extends Omit<RogueServer, 'answers'> {
@@ -65,7 +66,6 @@ export async function rogueMysql(opts: { ask: MysqlAsk; tls?: { cert: string; ke
   const chunks: Buffer[] = [];
   const passwords: string[] = [];
   const queries: string[] = [];
-  const sockets = new Set<net.Socket>();
 
   const serve = (socket: net.Socket) => {
     let stream = socket;
@@ -134,24 +134,14 @@ export async function rogueMysql(opts: { ask: MysqlAsk; tls?: { cert: string; ke
     return 4;
   }
 
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    serve(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listener = await listenLocally(serve);
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: listener.port,
     received: () => Buffer.concat(chunks),
     passwords,
     publicKeyPem,
     queries,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
 

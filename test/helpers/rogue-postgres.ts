@@ -1,8 +1,9 @@
 // A server that passes for PostgreSQL just long enough to ask for the password, in cleartext or
 // as MD5, over TLS when it has a certificate, and keeps everything the client sends: what an
 // impostor at the database's address would do.
-import net from 'node:net';
+import type net from 'node:net';
 import tls from 'node:tls';
+import { listenLocally } from './local-listener.js';
 
 export interface RogueServer {
   port: number;
@@ -33,7 +34,6 @@ const refusal = message('E', Buffer.from('SFATAL\0C28P01\0Mpassword authenticati
 export async function roguePostgres(opts: { ask: 'cleartext' | 'md5'; tls?: { cert: string; key: string } }): Promise<RogueServer> {
   const chunks: Buffer[] = [];
   const answers: string[] = [];
-  const sockets = new Set<net.Socket>();
 
   function serve(stream: net.Socket): void {
     let buffer = Buffer.alloc(0);
@@ -76,21 +76,11 @@ export async function roguePostgres(opts: { ask: 'cleartext' | 'md5'; tls?: { ce
     stream.on('data', onData);
   }
 
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    serve(socket);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listener = await listenLocally(serve);
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: listener.port,
     received: () => Buffer.concat(chunks),
     answers,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listener.close,
   };
 }
