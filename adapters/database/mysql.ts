@@ -92,7 +92,10 @@ export async function mysqlSettings(options: Options, ctx: AdapterContext): Prom
   const authPlugins = guardedAuthPlugins({
     target,
     allowUnverified: options.allowPasswordWithoutVerifiedTls,
-    anyPublicCertificate: options.sslMode === 'VERIFY_CA' && !ca,
+    // Short of VERIFY_IDENTITY mysql2 accepts any name, so only a CA of the mapping file's own
+    // (VERIFY_CA with sslCa) makes up for it; REQUIRED, or TLS a connection string asks for,
+    // trusts the public CAs, one of which signed some certificate for whoever answers.
+    anyPublicCertificate: !(options.sslMode === 'VERIFY_IDENTITY' || (options.sslMode === 'VERIFY_CA' && ca)),
     howToVerify: 'set source.sslMode: VERIFY_IDENTITY and source.sslCa to the CA certificate (PEM) that signed the server\'s certificate',
     pinnedKey: await readPublicKey(PIN_KEY, options.serverPublicKeyFile, ctx),
   });

@@ -27,8 +27,9 @@ export interface PasswordPolicy {
   /** source.allowPasswordWithoutVerifiedTls */
   allowUnverified: boolean;
   /**
-   * The certificate's name is not checked and the mapping file gives no CA (verify-ca against the
-   * system's CAs): any certificate a public CA signed for any name would pass.
+   * The certificate's name is not checked and the mapping file gives no CA of its own (verify-ca
+   * against the public CAs; MySQL short of VERIFY_IDENTITY): any certificate a public CA signed for
+   * any name would pass.
    */
   anyPublicCertificate: boolean;
   /** How to give the server's CA, in the adapter's own keys. */
