@@ -146,8 +146,20 @@ function lockFs(owner: Owner) {
       createLockFolder(p, owner).then(() => done(null), done);
     },
     rmdir: (p: string, done: (err: NodeJS.ErrnoException | null) => void) => fs.rm(p, { recursive: true, force: true }, done),
-    rmdirSync: (p: string) => fs.rmSync(p, { recursive: true, force: true }),
+    // Only used as the process exits, for every lock the library believes this process holds: a
+    // run that lost its lock to another run must not take that run's with it.
+    rmdirSync: (p: string) => {
+      if (ownerTokenSync(p) === owner.token) fs.rmSync(p, { recursive: true, force: true });
+    },
   };
+}
+
+function ownerTokenSync(lockPath: string): string | undefined {
+  try {
+    return OwnerSchema.parse(JSON.parse(fs.readFileSync(path.join(lockPath, OWNER_FILE), 'utf8'))).token;
+  } catch {
+    return undefined;
+  }
 }
 
 const ATTEMPT = '.taking-';
