@@ -98,8 +98,19 @@ async function dateAsWritten(): Promise<{ getTypeParser: typeof pg.types.getType
   };
 }
 
+// The query keys pg-connection-string reads as TLS settings.
+const TLS_IN_CONNECTION_STRING = /[?&](?:ssl|sslmode|sslrootcert|sslcert|sslkey|sslnegotiation|uselibpqcompat)=/i;
+
 export async function postgresSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
   requireServerKeys(options);
+  // node-postgres lets a connection string's TLS settings replace the ssl it is given: the mapping
+  // file's verify-full would silently become the string's disable or no-verify.
+  if (options.connectionString && (options.sslMode !== 'disable' || options.sslRootCert) && TLS_IN_CONNECTION_STRING.test(options.connectionString)) {
+    throw new AdapterConfigError(
+      'source.connectionString sets TLS itself (sslmode, sslrootcert, ...), which node-postgres would follow instead of source.sslMode and source.sslRootCert: ' +
+        'take those settings out of the connection string and keep them in source.sslMode and source.sslRootCert.',
+    );
+  }
   const target = postgresTarget(options);
   const ca = await readCertificate('source.sslRootCert', options.sslRootCert, ctx);
   const ssl = tlsOptions(SSL_MODES[options.sslMode], ca) ?? false;
@@ -118,7 +129,7 @@ export async function postgresSettings(options: Options, ctx: AdapterContext): P
       ...(options.connectionString
         ? { connectionString: options.connectionString }
         : { host: options.host, port: options.port ?? 5432, database: options.database, user: options.user, password: options.password }),
-      // A connection string's own sslmode stands unless the mapping file asks for more.
+      // A connection string's own sslmode stands when the mapping file gives none.
       ...(options.connectionString && options.sslMode === 'disable' ? {} : { ssl }),
       options: startup.join(' '),
       application_name: 'clearnox-sync',

@@ -129,3 +129,48 @@ it('a connection string goes through the same guard', async () => {
     await rogue.close();
   }
 });
+
+// node-postgres lets a connection string's TLS settings replace the ssl it is given, so the
+// mapping file's verify-full would silently become the string's disable or no-verify.
+describe('a connection string setting TLS itself beside source.sslMode', () => {
+  it.each([
+    ['sslmode=disable', {}],
+    ['sslmode=no-verify', { allowPasswordWithoutVerifiedTls: true }],
+    ['sslmode=require&uselibpqcompat=true', { allowPasswordWithoutVerifiedTls: true }],
+  ])('is refused before connecting (%s)', async (query, over) => {
+    const other = selfSignedCertificate();
+    const rogue = await roguePostgres({ ask: 'cleartext', tls: cert });
+    try {
+      const options = postgresAdapter.optionsSchema.parse({
+        connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${rogue.port}/erp?${query}`,
+        sslMode: 'verify-full',
+        sslRootCert: other.certFile,
+        connectTimeoutSeconds: 5,
+        ...over,
+      });
+      const e = await postgresAdapter.open(options, { sql: 'SELECT 1 AS n WHERE 1 IN (:documentNumbers)' }, ctx).then(() => null, (x: Error) => x);
+      expect(e).toBeInstanceOf(AdapterConfigError);
+      expect(e!.message).toBe(
+        'source.connectionString sets TLS itself (sslmode, sslrootcert, ...), which node-postgres would follow instead of source.sslMode and source.sslRootCert: ' +
+          'take those settings out of the connection string and keep them in source.sslMode and source.sslRootCert.',
+      );
+      expect(rogue.received().length).toBe(0);
+    } finally {
+      await rogue.close();
+      other.remove();
+    }
+  });
+
+  it('stands alone when source.sslMode is left at disable', async () => {
+    const rogue = await roguePostgres({ ask: 'cleartext', tls: cert });
+    try {
+      const options = postgresAdapter.optionsSchema.parse({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${rogue.port}/erp?sslmode=verify-full`, connectTimeoutSeconds: 5 });
+      const e = await postgresAdapter.open(options, { sql: 'SELECT 1 AS n WHERE 1 IN (:documentNumbers)' }, ctx).then(() => null, (x: Error) => x);
+      expect(e).toBeInstanceOf(UntrustedServerError);
+      expect(e!.message).toMatch(/^the certificate of the PostgreSQL server at 127\.0\.0\.1:\d+ could not be verified/);
+      expectNothingSent(rogue);
+    } finally {
+      await rogue.close();
+    }
+  });
+});
