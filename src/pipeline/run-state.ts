@@ -197,16 +197,25 @@ export class RunState {
     for (const p of this.pendingImports) {
       if (!p.archive) continue;
       const where = await this.placeOf(p.archive);
-      if (where === 'kept') continue;
+      // Named as this program names it from now on: sent, kept and removed as the file it checked.
+      const file = path.resolve(p.archive);
+      if (where === 'kept') {
+        const own = path.join(this.archives, path.basename(file));
+        if (own !== p.archive) {
+          this.replace({ ...p, archive: own });
+          changed = true;
+        }
+        continue;
+      }
       const kept = this.keptName(p.idempotencyKey);
       if (where === 'work' && p.importId === undefined) {
         await ownFolder(this.archives);
-        await rename(p.archive, kept).catch(async (e: NodeJS.ErrnoException) => {
+        await rename(file, kept).catch(async (e: NodeJS.ErrnoException) => {
           if (e.code !== 'EXDEV') throw e;
-          await copyToPrivateFile(p.archive!, kept);
+          await copyToPrivateFile(file, kept);
         });
         this.replace({ ...p, archive: kept });
-      } else if (where === 'gone' && p.importId === undefined && (await lstat(kept).then((st) => st.isFile(), () => false))) {
+      } else if (where === 'gone' && p.importId === undefined && (await this.placeOf(kept)) === 'kept') {
         // Moved by a run killed before it could write so.
         this.replace({ ...p, archive: kept });
       } else {
@@ -241,10 +250,17 @@ export class RunState {
     };
     const place = inside(this.archives, true) ? 'kept' : inside(this.work, false) ? 'work' : 'elsewhere';
     if (place === 'elsewhere') return place;
-    // A link there would send whatever it points to.
-    const stat = await lstat(file).catch(() => null);
-    if (!stat) return 'gone';
-    return stat.isFile() ? place : 'elsewhere';
+    // A link anywhere from this program's folder down to the file would send, move and remove
+    // whatever it points to: each step must be a folder, the last a file.
+    const top = place === 'kept' ? this.archives : this.work;
+    const parts = path.relative(top, file).split(path.sep);
+    const steps = [top, ...parts.map((_, i) => path.join(top, ...parts.slice(0, i + 1)))];
+    for (const [i, step] of steps.entries()) {
+      const stat = await lstat(step).catch(() => null);
+      if (!stat) return 'gone';
+      if (i === steps.length - 1 ? !stat.isFile() : !stat.isDirectory()) return 'elsewhere';
+    }
+    return place;
   }
 }
 

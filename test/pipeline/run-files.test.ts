@@ -151,6 +151,66 @@ describe('the state file', () => {
   });
 });
 
+describe('the state file, with links in the folders it names', () => {
+  const api = (sent: string[]) => ({
+    uploadArchive: async (file: string) => {
+      sent.push(file);
+      return { importId: 'imp_1' };
+    },
+    waitForImport: async () => ({ id: 'imp_1', status: 'completed', documents: [] }),
+    listMissingEntries: async () => [],
+  });
+
+  it('a link at the kept archives folder: nothing in the folder it points to is sent, moved or deleted', async () => {
+    const docs = path.join(dir, 'documents');
+    await mkdir(docs);
+    await writeFile(path.join(docs, 'k-x.zip'), 'not yours');
+    await writeFile(path.join(docs, 'k-y.zip'), 'not yours either');
+    await mkdir(stateDir(), { recursive: true });
+    await symlink(docs, archives());
+    await writeJournal([
+      pending('x', { archive: path.join(archives(), 'k-x.zip') }),
+      // Its archive gone from the work folder, as if moved to the kept ones by a run killed meanwhile.
+      pending('y', { archive: path.join(work(), 'run-AbC123', 'archive-0001.zip') }),
+    ]);
+    const { log, warnings } = recordingLogger();
+    const s = await open(log);
+    expect(s.pending.map((p) => p.archive)).toEqual([undefined, undefined]);
+    expect(warnings.join('\n')).toMatch(/k-x\.zip as an archive to send again, which is not a file this program kept/);
+    const sent: string[] = [];
+    await settleEarlierImports(s, api(sent) as never, silentLogger, { timeoutMs: 1000 });
+    expect(sent).toEqual([]);
+    expect((await readdir(docs)).sort()).toEqual(['k-x.zip', 'k-y.zip']);
+  });
+
+  it('a link in the work folder: the file it leads to is neither moved nor sent', async () => {
+    const docs = path.join(dir, 'documents');
+    await mkdir(docs);
+    await writeFile(path.join(docs, 'contract.pdf'), 'not yours');
+    await mkdir(work(), { recursive: true });
+    await symlink(docs, path.join(work(), 'run-AbC123'));
+    await writeJournal([pending('x', { archive: path.join(work(), 'run-AbC123', 'contract.pdf') })]);
+    const { log, warnings } = recordingLogger();
+    const s = await open(log);
+    expect(s.pending[0]!.archive).toBeUndefined();
+    expect(warnings.join('\n')).toMatch(/contract\.pdf as an archive to send again, which is not a file this program kept/);
+    expect(await readFile(path.join(docs, 'contract.pdf'), 'utf8')).toBe('not yours');
+    expect(await readdir(archives()).catch(() => [])).toEqual([]);
+  });
+
+  it('a kept archive named otherwise than the program names it (as Windows may spell a path in another case) is kept and sent', async () => {
+    await mkdir(archives(), { recursive: true });
+    await writeFile(path.join(archives(), 'k-x.zip'), 'zip 1');
+    await writeJournal([pending('x', { archive: `${stateDir()}${path.sep}.${path.sep}acme.yaml.archives${path.sep}${path.sep}k-x.zip` })]);
+    const s = await open();
+    expect(s.pending[0]!.archive).toBe(path.join(archives(), 'k-x.zip'));
+    expect(await readFile(path.join(archives(), 'k-x.zip'), 'utf8')).toBe('zip 1');
+    const sent: string[] = [];
+    await settleEarlierImports(s, api(sent) as never, silentLogger, { timeoutMs: 1000 });
+    expect(sent).toEqual([path.join(archives(), 'k-x.zip')]);
+  });
+});
+
 describe('what a killed run leaves', () => {
   it('is removed by the next run, which keeps the archive it was sending', async () => {
     // As `kill -9` during the upload of the first archive leaves it, the second packed ahead.
