@@ -70,6 +70,17 @@ export function mysqlDialect(t: Target): Dialect {
       }
       const net = networkProblem(e, t) ?? tlsProblem(e, t, TRUST_ADVICE);
       if (net) return net;
+      // mysql2 answers only the four usual plugins; for another one (MariaDB's PAM dialog, GSSAPI,
+      // ed25519) it stops before sending anything, in words that tell a user nothing to do.
+      const plugin = /authentication using unknown plugin (\S+?)\.? /.exec(driverMessage(e))?.[1];
+      if (plugin) {
+        return new AdapterConfigError(
+          `${where(t)} asks user "${t.user ?? ''}" to sign in through the authentication plugin ${plugin}, which clearnox-sync does not have: nothing was sent. ` +
+            'Ask the database administrator to have this user sign in with a password checked by mysql_native_password or caching_sha2_password ' +
+            `(ALTER USER ... IDENTIFIED WITH caching_sha2_password BY ... on MySQL, ... IDENTIFIED VIA mysql_native_password USING PASSWORD(...) on MariaDB).`,
+          { cause: e },
+        );
+      }
       // MariaDB's ER_STATEMENT_TIMEOUT, MySQL's ER_QUERY_TIMEOUT.
       const errno = (e as { errno?: unknown }).errno;
       if (errno === 1969 || errno === 3024) return queryTimedOut(t, e);
