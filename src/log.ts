@@ -1,6 +1,6 @@
 // Two audiences: the person at the console reads short lines; the administrator who finds a
 // failed scheduled task reads the JSON log file. Both are masked (src/secrets.ts).
-import { mkdirSync, openSync } from 'node:fs';
+import { fchmodSync, fstatSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
@@ -68,7 +68,18 @@ export function createLogger(opts: LogOptions = {}): Logger {
 // rather than followed (the log would land, and grow, wherever it points).
 function openLogFile(file: string): number {
   try {
-    return openSync(file, APPEND_NOFOLLOW, PRIVATE_FILE);
+    const fd = openSync(file, APPEND_NOFOLLOW, PRIVATE_FILE);
+    // A log an older version made readable by others is appended to as the task account's only;
+    // a device such as /dev/null, or a file of another account's, is left as it is.
+    const stat = fstatSync(fd);
+    if (process.platform !== 'win32' && stat.isFile() && (stat.mode & 0o077) !== 0) {
+      try {
+        fchmodSync(fd, PRIVATE_FILE);
+      } catch {
+        // Not this account's file: its owner chose who reads it.
+      }
+    }
+    return fd;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ELOOP') throw e;
     throw Object.assign(new Error(`${path.resolve(file)}: the log file's name is a link, which is not followed; remove the link or choose another file name.`), { code: 'ELOOP' });

@@ -194,6 +194,8 @@ export class RunState {
   // could name any file).
   private async tidy(): Promise<void> {
     let changed = false;
+    // An older version made it with the default modes: the invoices in it become this account's only.
+    if ((await lstat(this.archives).catch(() => null))?.isDirectory()) await ownFolder(this.archives);
     for (const p of this.pendingImports) {
       if (!p.archive) continue;
       const where = await this.placeOf(p.archive);

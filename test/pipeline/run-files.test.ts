@@ -1,7 +1,7 @@
 // The files a run leaves: private to the task's account, never written through a planted link,
 // removed by the next run when a killed one could not, and never a way to make a run send a file
 // that is not its own.
-import { lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -114,6 +114,24 @@ describe.runIf(process.platform !== 'win32')('readable by the task account only'
     const logFile = path.join(dir, 'run.log');
     createLogger({ file: logFile, console: false }).info('hello');
     expect(await mode(logFile)).toBe(0o600);
+  });
+
+  it('kept archives and a log file an older version left readable by others', async () => {
+    // As the version before wrote them, with the default modes.
+    await mkdir(archives(), { recursive: true, mode: 0o755 });
+    await chmod(archives(), 0o755);
+    await writeFile(path.join(archives(), 'k-x.zip'), 'zip 1', { mode: 0o644 });
+    await writeJournal([pending('x', { archive: path.join(archives(), 'k-x.zip') })]);
+    const s = await open();
+    expect(s.pending[0]!.archive).toBe(path.join(archives(), 'k-x.zip'));
+    expect(await mode(archives())).toBe(0o700);
+
+    const logFile = path.join(dir, 'run.log');
+    await writeFile(logFile, '{"msg":"before"}\n', { mode: 0o644 });
+    await chmod(logFile, 0o644);
+    createLogger({ file: logFile, console: false }).info('hello');
+    expect(await mode(logFile)).toBe(0o600);
+    expect(await readFile(logFile, 'utf8')).toMatch(/^\{"msg":"before"\}\n.*hello/s);
   });
 });
 
