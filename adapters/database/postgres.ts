@@ -107,8 +107,9 @@ export async function postgresSettings(options: Options, ctx: AdapterContext): P
   // file's verify-full would silently become the string's disable or no-verify.
   if (options.connectionString && (options.sslMode !== 'disable' || options.sslRootCert) && TLS_IN_CONNECTION_STRING.test(options.connectionString)) {
     throw new AdapterConfigError(
-      'source.connectionString sets TLS itself (sslmode, sslrootcert, ...), which node-postgres would follow instead of source.sslMode and source.sslRootCert: ' +
-        'take those settings out of the connection string and keep them in source.sslMode and source.sslRootCert.',
+      'source.connectionString sets TLS itself (sslmode, sslrootcert, ...), which node-postgres would follow instead of source.sslMode and source.sslRootCert. ' +
+        'Give TLS in one place: as source.sslMode and source.sslRootCert with none of those in the connection string, or in the connection string alone ' +
+        '(sslmode=verify-full&sslrootcert=<absolute path of the CA file>) without source.sslMode and source.sslRootCert.',
     );
   }
   const target = postgresTarget(options);

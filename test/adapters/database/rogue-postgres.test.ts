@@ -137,6 +137,7 @@ describe('a connection string setting TLS itself beside source.sslMode', () => {
     ['sslmode=disable', {}],
     ['sslmode=no-verify', { allowPasswordWithoutVerifiedTls: true }],
     ['sslmode=require&uselibpqcompat=true', { allowPasswordWithoutVerifiedTls: true }],
+    ['sslcert=client.crt&sslkey=client.key', {}],
   ])('is refused before connecting (%s)', async (query, over) => {
     const other = selfSignedCertificate();
     const rogue = await roguePostgres({ ask: 'cleartext', tls: cert });
@@ -151,8 +152,9 @@ describe('a connection string setting TLS itself beside source.sslMode', () => {
       const e = await postgresAdapter.open(options, { sql: 'SELECT 1 AS n WHERE 1 IN (:documentNumbers)' }, ctx).then(() => null, (x: Error) => x);
       expect(e).toBeInstanceOf(AdapterConfigError);
       expect(e!.message).toBe(
-        'source.connectionString sets TLS itself (sslmode, sslrootcert, ...), which node-postgres would follow instead of source.sslMode and source.sslRootCert: ' +
-          'take those settings out of the connection string and keep them in source.sslMode and source.sslRootCert.',
+        'source.connectionString sets TLS itself (sslmode, sslrootcert, ...), which node-postgres would follow instead of source.sslMode and source.sslRootCert. ' +
+          'Give TLS in one place: as source.sslMode and source.sslRootCert with none of those in the connection string, or in the connection string alone ' +
+          '(sslmode=verify-full&sslrootcert=<absolute path of the CA file>) without source.sslMode and source.sslRootCert.',
       );
       expect(rogue.received().length).toBe(0);
     } finally {
