@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { AdapterConfigError, UntrustedServerError, type AdapterContext, type DatabaseAdapter } from '../types.js';
-import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, type Target } from './errors.js';
+import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { login7GuardedConnector } from './mssql-password-guard.js';
 import { checkWriteAccess } from './mssql-rights.js';
-import { allowPasswordWithoutVerifiedTls, passwordRefused } from './password-guard.js';
+import { ALLOW_KEY, allowPasswordWithoutVerifiedTls, passwordRefused } from './password-guard.js';
 import { readCertificate, requireServerKeys, serverShape } from './server-options.js';
 
 const MssqlOptions = z
@@ -30,7 +30,7 @@ const MssqlOptions = z
       .boolean()
       .default(false)
       .describe(
-        'Accept the server\'s certificate without checking it: whoever answers at the server\'s address then receives the login\'s password. Give caCertificate instead.',
+        'Accept the server\'s certificate without checking it: whoever answers at the server\'s address then receives the login\'s password, so with a SQL Server login it is refused unless allowPasswordWithoutVerifiedTls is set. Give caCertificate instead.',
       ),
     caCertificate: z
       .string()
@@ -239,6 +239,15 @@ export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): 
   requireServerKeys(options, ['host', 'database', 'user']);
   const settings = mssqlSettings(options);
   const target = mssqlTarget(settings, Boolean(options.connectionString), options.queryTimeoutSeconds);
+  // A SQL Server login goes inside the TLS, in a form the server reads: with the certificate
+  // unchecked, whoever answers at the address terminates that TLS and has the password.
+  if (settings.trustServerCertificate && !settings.domain && !options.allowPasswordWithoutVerifiedTls) {
+    throw new AdapterConfigError(
+      `${options.connectionString ? 'source.connectionString: its TrustServerCertificate' : 'source.trustServerCertificate'} leaves the server's certificate unchecked, so the SQL Server login's password would go to whoever answers at ${where(target)}; nothing was sent. ` +
+        `Give source.caCertificate (the CA that signed the server's certificate, or the certificate itself when it is self-signed) and leave the check on, or sign in with a Windows account (user: DOMAIN\\account), whose password is never sent. ` +
+        `Only for a legacy server on a network you trust: ${ALLOW_KEY}: true.`,
+    );
+  }
   const dialect = mssqlDialect(target);
   return {
     client: 'mssql',

@@ -22,13 +22,24 @@ describe('SQL Server TLS trust', () => {
     expect(cfg.options).toMatchObject({ encrypt: true, trustServerCertificate: false, cryptoCredentialsDetails: { ca: cert.cert } });
   });
 
+  it('refuses a SQL Server login with the certificate unchecked, by key or in the connection string; a Windows login or the legacy opt-in goes on', async () => {
+    const refusal = /the SQL Server login's password would go to whoever answers at the SQL Server at sql01.*nothing was sent\. Give source\.caCertificate/;
+    await expect(mssqlKnexSettings(options({ trustServerCertificate: true }), ctx)).rejects.toThrow(refusal);
+    const cs = 'Server=sql01;Database=BIJOU;User Id=clearnox;Password=pw-not-shown-9182;TrustServerCertificate=true';
+    const viaString = mssqlKnexSettings(options({ host: undefined, database: undefined, user: undefined, password: undefined, connectionString: cs }), ctx);
+    await expect(viaString).rejects.toThrow(/^source\.connectionString: its TrustServerCertificate leaves the server's certificate unchecked/);
+    await expect(viaString).rejects.not.toThrow(/pw-not-shown-9182/);
+    await expect(mssqlKnexSettings(options({ trustServerCertificate: true, user: 'CORP\\svc' }), ctx)).resolves.toBeDefined();
+    await expect(mssqlKnexSettings(options({ trustServerCertificate: true, allowPasswordWithoutVerifiedTls: true }), ctx)).resolves.toBeDefined();
+  });
+
   it('a CA file that cannot be read is a mapping-file error naming the key', async () => {
     await expect(mssqlKnexSettings(options({ caCertificate: 'no-such-ca.pem' }), ctx)).rejects.toThrow(/^source\.caCertificate: cannot read the certificate file .*no-such-ca\.pem/);
   });
 
   it('the schema no longer offers turning the check off as the way for a self-signed certificate', () => {
     const shape = (mssqlAdapter.optionsSchema as unknown as { shape: Record<string, { description?: string }> }).shape;
-    expect(shape['trustServerCertificate']!.description).toMatch(/receives the login's password\. Give caCertificate instead/);
+    expect(shape['trustServerCertificate']!.description).toMatch(/receives the login's password, so with a SQL Server login it is refused unless allowPasswordWithoutVerifiedTls is set\. Give caCertificate instead/);
     expect(shape['connectionString']!.description).not.toMatch(/TrustServerCertificate=true/);
   });
 });

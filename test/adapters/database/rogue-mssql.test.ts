@@ -2,7 +2,7 @@
 // SQL login's password merely obfuscated, whatever `encrypt` and the certificate say. It must not.
 import { describe, expect, it } from 'vitest';
 import { mssqlAdapter } from '../../../adapters/database/mssql.js';
-import { UntrustedServerError } from '../../../adapters/types.js';
+import { AdapterConfigError, UntrustedServerError } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { obfuscated, rogueMssql, type RogueMssql } from '../../helpers/rogue-mssql.js';
 
@@ -30,7 +30,6 @@ describe('a rogue SQL Server that will not encrypt', () => {
     ['encryption not supported, with the default settings (encrypt: true)', 'not_supported', {}],
     ['encryption off, with the default settings', 'off', {}],
     ['encryption off, with encrypt: false', 'off', { encrypt: false }],
-    ['encryption not supported, with the certificate trusted unchecked', 'not_supported', { trustServerCertificate: true }],
   ] as const)('gets no login packet: %s', async (_name, encryption, over) => {
     const rogue = await rogueMssql({ encryption });
     try {
@@ -42,6 +41,18 @@ describe('a rogue SQL Server that will not encrypt', () => {
       expect(e!.message).not.toMatch(/trustServerCertificate/);
       expect(rogue.loginReceived()).toBe(false);
       expect(passwordIn(rogue)).toBe(false);
+    } finally {
+      await rogue.close();
+    }
+  });
+
+  it('is not even reached by a SQL Server login with the certificate trusted unchecked: the mapping file is refused', async () => {
+    const rogue = await rogueMssql({ encryption: 'not_supported' });
+    try {
+      const e = await connect(rogue, { trustServerCertificate: true });
+      expect(e).toBeInstanceOf(AdapterConfigError);
+      expect(e!.message).toMatch(/^source\.trustServerCertificate leaves the server's certificate unchecked, so the SQL Server login's password would go to whoever answers at the SQL Server at 127\.0\.0\.1:\d+/);
+      expect(rogue.received().length).toBe(0);
     } finally {
       await rogue.close();
     }
