@@ -19,8 +19,8 @@ export function registerSecret(value: string | undefined | null): void {
 }
 
 /**
- * The ways a secret shows in text: as itself, URL-encoded (a connection string, a form body; upper
- * or lower case hex, `+` for spaces), URL-decoded (a password written encoded in a URL), and each
+ * The ways a secret shows in text: as itself, URL-encoded (a connection string, a form body as
+ * URLSearchParams writes it; upper or lower case hex, `+` for spaces), URL-decoded (a password written encoded in a URL), and each
  * of these as JSON escapes it, for text already serialised by a library.
  */
 function writtenForms(s: string): string[] {
@@ -29,6 +29,11 @@ function writtenForms(s: string): string[] {
   out.add(encoded);
   out.add(encoded.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
   out.add(encoded.replace(/%20/g, '+'));
+  // A form body as URLSearchParams writes it (the token request's client_secret): ! ' ( ) ~ are
+  // percent-encoded there, unlike in encodeURIComponent's form.
+  const form = encoded.replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
+  out.add(form);
+  out.add(form.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()));
   try {
     out.add(decodeURIComponent(s.replace(/\+/g, ' ')));
     out.add(decodeURIComponent(s));

@@ -45,6 +45,13 @@ describe('redact', () => {
     expect(redact('password=p%40ss+w%2Frd%231&x=1')).toBe(`password=${MASK}&x=1`);
     expect(redact('p%40ss%20w%2frd%231')).toBe(MASK); // lower-case hex
     clearSecrets();
+    // URLSearchParams (the token request's body) encodes ! ' ( ) ~, which encodeURIComponent keeps.
+    const secret = "it's(a)~secret!";
+    registerSecret(secret);
+    const body = new URLSearchParams({ grant_type: 'client_credentials', client_secret: secret }).toString();
+    expect(redact(body)).toBe(`grant_type=client_credentials&client_secret=${MASK}`);
+    expect(redact(body.toLowerCase())).toContain(`client_secret=${MASK}`);
+    clearSecrets();
     registerSecret('pa%2Fss%23w'); // a password written URL-encoded in a connection string
     expect(redact('password pa/ss#w and pa%2Fss%23w')).toBe(`password ${MASK} and ${MASK}`);
   });
