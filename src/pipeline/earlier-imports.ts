@@ -35,7 +35,7 @@ export interface SettleOptions {
 
 /** Entries of imports still processing, by entry id. */
 export async function settleEarlierImports(
-  state: Pick<RunState, 'pending' | 'settled' | 'accepted'>,
+  state: Pick<RunState, 'pending' | 'settled' | 'accepted' | 'assertHeld'>,
   api: Pick<ClearnoxApi, 'waitForImport' | 'uploadArchive'>,
   log: Logger,
   { timeoutMs, signal, now = Date.now, onFinished }: SettleOptions,
@@ -53,6 +53,8 @@ export async function settleEarlierImports(
         await state.settled(key);
         continue;
       }
+      // As before each of this run's own archives: a run that lost its lock sends nothing.
+      await state.assertHeld();
       try {
         importId = (await api.uploadArchive(earlier.archive, key, signal)).importId;
       } catch (e) {

@@ -7,7 +7,7 @@ import type { Import } from '../../src/clearnox/contract.js';
 import { ImportTimeoutError, InvalidRequestError, NetworkError, NotFoundError } from '../../src/clearnox/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { earlierRows, settleEarlierImports, type FinishedImport } from '../../src/pipeline/earlier-imports.js';
-import type { PendingImport } from '../../src/pipeline/run-state.js';
+import { RunBusyError, type PendingImport } from '../../src/pipeline/run-state.js';
 
 const NOW = Date.parse('2026-11-25T02:30:00Z');
 let dir: string;
@@ -22,7 +22,7 @@ const sent = (name: string, entryIds: string[], more: Partial<PendingImport> = {
 });
 const done = (importId: string): Import => ({ importId, status: 'completed', documents: [{ fileName: 'a.pdf', status: 'attached', entryIds: ['e'] }] }) as Import;
 
-function fixture(pending: PendingImport[], answers: Record<string, Import | Error>, uploads: Record<string, string | Error> = {}) {
+function fixture(pending: PendingImport[], answers: Record<string, Import | Error>, uploads: Record<string, string | Error> = {}, lockLost = false) {
   const settled: string[] = [];
   const accepted: string[] = [];
   const uploaded: Array<[string, string]> = [];
@@ -32,6 +32,9 @@ function fixture(pending: PendingImport[], answers: Record<string, Import | Erro
     pending,
     settled: async (key: string) => void settled.push(key),
     accepted: async (key: string, importId: string) => void accepted.push(`${key}=${importId}`),
+    assertHeld: async () => {
+      if (lockLost) throw new RunBusyError('this run no longer holds the lock');
+    },
   };
   const api = {
     uploadArchive: async (file: string, key: string) => {
@@ -103,6 +106,12 @@ describe('settleEarlierImports', () => {
     expect(f.settled).toEqual(['k-unanswered', 'k-no-file', 'k-too-old', 'k-refused']);
     expect(f.warnings.join('\n')).toMatch(/sent on .* without an answer, cannot be sent again as it was \(the archive is gone\)/);
     expect(f.warnings.join('\n')).toMatch(/cannot be sent again as it was \(over a day ago\)/);
+  });
+
+  it('sends no earlier archive again once another run took the lock', async () => {
+    const f = fixture([sent('unanswered', ['e1'], { archive: path.join(dir, 'kept.zip') })], {}, { 'k-unanswered': 'imp_first' }, true);
+    await expect(f.run()).rejects.toBeInstanceOf(RunBusyError);
+    expect(f.uploaded).toEqual([]);
   });
 
   it('lets a network failure stop the run, keeping what it could not settle for the next one', async () => {
