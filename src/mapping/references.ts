@@ -219,7 +219,9 @@ const QUERY_PASSWORD = /[?&](?:password\d?|pwd|passwd|sslpassword|passphrase)=([
 function literalPasswordIn(parts: Part[]): string | null {
   const flat = flatten(parts);
   const keyword = /(?:^|;)\s*(?:password|pwd)\s*=\s*("[^"]*"|'[^']*'|[^;]*)/i.exec(flat);
-  const inUrl = /\/\/[^/@:\s]*:([^@\s]+)@/.exec(flat);
+  // A space or tab is allowed in the user info: a URL parser percent-encodes it and the driver
+  // decodes it, so `//erp:my secret@db` logs in with the password "my secret".
+  const inUrl = /\/\/[^/@:\r\n]*:([^@\r\n]+)@/.exec(flat);
   const inQuery = /^[a-z][a-z0-9+.-]*:\/\//i.test(flat) ? QUERY_PASSWORD.exec(flat) : null;
   for (const m of [keyword, inUrl, inQuery]) {
     const value = m?.[1]?.trim().replace(/^["']|["']$/g, '');

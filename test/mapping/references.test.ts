@@ -90,6 +90,15 @@ describe('resolveReferences', () => {
     expect(redact('postgres://erp:topsecret@db')).toBe('postgres://erp:***@db');
   });
 
+  it('refuses a password holding a space or a tab literally in a URL, which the driver reads whole', async () => {
+    for (const cs of ['postgres://erp:my secret@db/erp', 'mysql://erp:tab\tsecret@db/erp', 'postgres://erp user:topsecret@db/erp']) {
+      const out = await resolveReferences({ s: { connectionString: cs } }, { baseDir, env: {}, secretAt });
+      expect(out.problems.map((p) => p.message), cs).toEqual([expect.stringContaining('holds a password itself')]);
+    }
+    expect(redact('postgres://erp:my secret@db')).toBe('postgres://erp:***@db');
+    expect(redact('postgres://erp:my%20secret@db')).toBe('postgres://erp:***@db');
+  });
+
   it('goes by the mark, not the name: an unmarked password is an ordinary value, a marked oddly named key a secret', async () => {
     const tree = { a: { password: 'plain-enough', motDePasse: 'en-clair-42', jeton: '${env:J}' } };
     const oddMarks: Record<string, SecretKind> = { motDePasse: 'secret', jeton: 'secret' };
