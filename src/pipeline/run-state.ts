@@ -28,7 +28,12 @@ const PendingImportSchema = z.object({
   archive: z.string().optional(),
 });
 export type PendingImport = z.infer<typeof PendingImportSchema>;
-const JournalSchema = z.object({ version: z.literal(1), pending: z.array(PendingImportSchema) });
+const JournalSchema = z.object({
+  version: z.literal(1),
+  /** Whose state it is: two mapping files of one name may be given one upload.stateDir. */
+  mappingFile: z.string().optional(),
+  pending: z.array(PendingImportSchema),
+});
 
 export interface RunStateOptions extends LockTimings {
   /** upload.workDir, resolved: the folder holding this mapping file's work folder instead of the state folder. */
@@ -46,6 +51,7 @@ export class RunState {
     private readonly workConfigured: boolean,
     private readonly lock: RunLock,
     private readonly log: Logger,
+    private readonly mappingFile: string,
   ) {}
 
   /**
@@ -69,8 +75,8 @@ export class RunState {
       const work = opts.workDir
         ? path.join(opts.workDir, `${name}.${createHash('sha256').update(path.resolve(file)).digest('hex').slice(0, 8)}.work`)
         : path.join(dir, `${name}.work`);
-      const state = new RunState(file, work, opts.workDir !== undefined, lock, log);
-      state.pendingImports = await readJournal(file, log);
+      const state = new RunState(file, work, opts.workDir !== undefined, lock, log, path.resolve(mappingFile));
+      state.pendingImports = await readJournal(file, state.mappingFile, log);
       await state.tidy();
       return state;
     } catch (e) {
@@ -185,7 +191,7 @@ export class RunState {
   // Every change first checks the lock: once another run holds it, the state file and the kept
   // archives are that run's, and writing them would lose what it noted.
   private async save(): Promise<void> {
-    await writeFileReplacing(this.file, JSON.stringify({ version: 1, pending: this.pendingImports }, null, 2));
+    await writeFileReplacing(this.file, JSON.stringify({ version: 1, mappingFile: this.mappingFile, pending: this.pendingImports }, null, 2));
   }
 
   // What a killed run leaves: an archive it was sending, still in its work folder, is kept with the
@@ -277,7 +283,7 @@ async function namesIn(dir: string): Promise<string[]> {
   return stat?.isDirectory() ? readdir(dir) : [];
 }
 
-async function readJournal(file: string, log: Logger): Promise<PendingImport[]> {
+async function readJournal(file: string, mappingFile: string, log: Logger): Promise<PendingImport[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -285,11 +291,26 @@ async function readJournal(file: string, log: Logger): Promise<PendingImport[]> 
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new AdapterConfigError(`upload.stateDir: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
   }
+  let journal: z.infer<typeof JournalSchema>;
   try {
-    return JournalSchema.parse(JSON.parse(text)).pending;
+    journal = JournalSchema.parse(JSON.parse(text));
   } catch {
     // Losing it costs at most documents sent again, which Clearnox refuses without harm.
     log.warn({ file }, `${file} is not a state file this program wrote; it is ignored and will be replaced.`);
     return [];
   }
+  // Another mapping file's archives would be sent again with this one's credentials, possibly to
+  // another customer's Clearnox account. (A state file written before it was named is taken as ours.)
+  if (journal.mappingFile !== undefined && !samePath(journal.mappingFile, mappingFile)) {
+    throw new AdapterConfigError(
+      `upload.stateDir: ${file} is the state of another mapping file of the same name, ${journal.mappingFile}; this run sent nothing, since it would finish that one's imports with its own credentials. ` +
+        `Give each mapping file an upload.stateDir of its own (or a file name of its own). If that mapping file was moved or renamed to ${mappingFile} and no longer runs, delete ${file}: at worst, what it held is sent again and Clearnox refuses it without harm.`,
+    );
+  }
+  return journal.pending;
+}
+
+// Windows' file names ignore case.
+function samePath(a: string, b: string): boolean {
+  return process.platform === 'win32' ? path.resolve(a).toLowerCase() === path.resolve(b).toLowerCase() : path.resolve(a) === path.resolve(b);
 }

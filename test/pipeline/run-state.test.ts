@@ -45,6 +45,30 @@ describe('RunState', () => {
     expect(other).toBeInstanceOf(RunState);
   });
 
+  it('refuses the state of another mapping file of the same name sharing the folder, rather than send its archives', async () => {
+    const first = await open();
+    await first.sending({ ...pending('a', ['e1']), archive: path.join(dir, 'nowhere.zip') });
+    await first.close();
+    expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8')).mappingFile).toBe(mapping());
+    const other = path.join(dir, 'customer-b', 'acme.yaml');
+    const refused = await RunState.open(stateDir(), other, silentLogger).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AdapterConfigError);
+    expect((refused as Error).message).toContain(`is the state of another mapping file of the same name, ${mapping()}; this run sent nothing`);
+    // Refused with its lock let go: the mapping file it belongs to still runs.
+    const again = await open();
+    expect(again.pending.map((p) => p.idempotencyKey)).toEqual(['k-a']);
+  });
+
+  it('takes a state file written before it named its mapping file as its own, and names it from then on', async () => {
+    await mkdir(stateDir(), { recursive: true });
+    const file = path.join(stateDir(), 'acme.yaml.imports.json');
+    await writeFile(file, JSON.stringify({ version: 1, pending: [pending('old', ['e1'])] }));
+    const state = await open();
+    expect(state.pending.map((p) => p.idempotencyKey)).toEqual(['k-old']);
+    await state.settled('k-old');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ version: 1, mappingFile: mapping(), pending: [] });
+  });
+
   it('takes over a lock whose process is gone, at once on this machine and after a minute from elsewhere', async () => {
     const lock = path.join(stateDir(), 'acme.yaml.lock');
     // A process that ran here and exited: its pid is free.
@@ -89,7 +113,7 @@ describe('RunState', () => {
     await second.settled('k-imp_2');
     await second.settled('k-x');
     await second.close();
-    expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8'))).toEqual({ version: 1, pending: [] });
+    expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8'))).toEqual({ version: 1, mappingFile: mapping(), pending: [] });
   });
 
   it('ignores a state file it did not write, with a warning, and replaces it', async () => {
