@@ -103,6 +103,20 @@ function mask(value: unknown, seen: Map<object, unknown>): unknown {
       const v = (value as unknown as Record<string, unknown>)[key];
       Object.defineProperty(out, key, { value: mask(v, seen), enumerable, writable: true, configurable: true });
     }
+    // What the class gives through getters (a DOMException's name, message and code, the reason of
+    // an aborted signal) reads internal slots the copy lacks and would throw: read them here.
+    for (let proto = Object.getPrototypeOf(value) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+      for (const [key, d] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+        if (!d.get || Object.prototype.hasOwnProperty.call(out, key)) continue;
+        let v: unknown;
+        try {
+          v = (value as unknown as Record<string, unknown>)[key];
+        } catch {
+          continue;
+        }
+        Object.defineProperty(out, key, { value: mask(v, seen), enumerable: d.enumerable ?? false, writable: true, configurable: true });
+      }
+    }
     return out;
   }
   const toJSON = (value as { toJSON?: unknown }).toJSON;

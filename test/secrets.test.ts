@@ -86,6 +86,26 @@ describe('redactValue', () => {
     expect(err.message).toBe('login with s3cr"t-val refused'); // the original is left alone
   });
 
+  it("keeps what an error's class gives through getters, a DOMException's name, message and code included", async () => {
+    registerSecret('dom-secret-1');
+    const timedOut = AbortSignal.timeout(1);
+    await new Promise((r) => setTimeout(r, 20));
+    const reason = timedOut.reason as DOMException;
+    const aborted = new DOMException('stopped dom-secret-1', 'AbortError');
+    const masked = redactValue({ err: reason, aborted });
+    expect(masked.err).toBeInstanceOf(DOMException);
+    expect([masked.err.name, masked.err.message, masked.err.code]).toEqual([reason.name, reason.message, reason.code]);
+    expect([masked.aborted.name, masked.aborted.message]).toEqual(['AbortError', `stopped ${MASK}`]);
+    const lines: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    const log = createLogger({ console: true });
+    log.error({ err: reason }, 'the request timed out');
+    log.error(aborted, 'stopped');
+    await new Promise((r) => setTimeout(r, 20));
+    vi.restoreAllMocks();
+    expect(lines).toEqual(['ERROR: the request timed out\n', 'ERROR: stopped\n']);
+  });
+
   it('copes with a value that refers to itself', () => {
     registerSecret('loop-secret');
     const a: Record<string, unknown> = { s: 'loop-secret' };
