@@ -3,7 +3,8 @@
 //   NetworkError. Tests replace it; the default one is undici's fetch with EnvHttpProxyAgent.
 // - RetryPolicy: wraps every exchange and sees typed errors (retryable, retryAfterMs) and the
 //   operation; the default one is `transientRetry` (retry.ts).
-import { EnvHttpProxyAgent, fetch, type Dispatcher, type FormData } from 'undici';
+import { Agent, EnvHttpProxyAgent, fetch, type Dispatcher, type FormData } from 'undici';
+import { isLoopbackHost } from '../loopback.js';
 import { NetworkError, ProtocolError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
 
 export interface HttpRequest {
@@ -144,16 +145,22 @@ export interface UndiciTransportOptions {
 export class UndiciTransport implements Transport {
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  private direct: Dispatcher | undefined;
 
   constructor(private readonly opts: UndiciTransportOptions) {
     this.ownsDispatcher = opts.dispatcher === undefined;
-    this.dispatcher =
-      opts.dispatcher ??
-      new EnvHttpProxyAgent({
-        headersTimeout: opts.timeoutMs,
-        bodyTimeout: opts.timeoutMs,
-        connectTimeout: Math.min(opts.timeoutMs, 30_000),
-      });
+    this.dispatcher = opts.dispatcher ?? new EnvHttpProxyAgent(this.timeouts());
+  }
+
+  private timeouts() {
+    return { headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs, connectTimeout: Math.min(this.opts.timeoutMs, 30_000) };
+  }
+
+  // Plain http:// is allowed only to this machine (the sandbox): a proxy would carry it, and the
+  // client secret in it, across the network, so this machine is always reached directly.
+  private dispatcherFor(url: URL): Dispatcher {
+    if (!this.ownsDispatcher || !isLoopbackHost(url.hostname)) return this.dispatcher;
+    return (this.direct ??= new Agent(this.timeouts()));
   }
 
   async send(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
@@ -166,7 +173,7 @@ export class UndiciTransport implements Transport {
         method: request.method,
         headers: { 'user-agent': this.opts.userAgent, accept: 'application/json', ...request.headers },
         ...(body === undefined ? {} : { body }),
-        dispatcher: this.dispatcher,
+        dispatcher: this.dispatcherFor(request.url),
         signal: combined,
         // Not 'follow' nor 'manual': with those, fetch clones the request to be able to follow
         // a redirect, and the clone tees the body, which then holds the whole archive in memory
@@ -182,6 +189,6 @@ export class UndiciTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await this.dispatcher.close();
+    if (this.ownsDispatcher) await Promise.all([this.dispatcher.close(), this.direct?.close()]);
   }
 }
