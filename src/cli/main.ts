@@ -11,6 +11,15 @@ import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { exitCodeForError, kindOfError } from './errors.js';
 import { repeatedOptions } from './single-options.js';
 
+// An error no code path caught is a bug: told as one (exit 1), and masked like every other
+// message, rather than printed by Node as it is.
+function fatal(e: unknown): void {
+  process.stderr.write(`Internal error (a bug; please send this and the log file): ${redact(e instanceof Error ? (e.stack ?? e.message) : String(e))}\n`);
+  process.exit(EXIT.INTERNAL);
+}
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+
 async function main(): Promise<void> {
   try {
     await yargs(hideBin(process.argv))
