@@ -14,7 +14,7 @@ import { startProxy } from '../adapters/documents/tcp-proxy.js';
 import { cli, startCli } from '../helpers/cli.js';
 import { entry } from '../helpers/entries.js';
 import { fakePdf } from '../helpers/pdf.js';
-import { SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV, clearnoxYaml } from '../helpers/sandbox-run.js';
+import { clearnoxYaml, SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV, SQLITE_INVOICES_SOURCE } from '../helpers/sandbox-run.js';
 
 let sandbox: SandboxHandle;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -27,13 +27,6 @@ afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
   await sandbox.close();
 });
-
-const SQLITE_SOURCE = `source:
-  type: sqlite
-  path: erp.sqlite
-  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)
-  pathColumn: path
-`;
 
 const LOCAL_DOCUMENTS = `documents:
   type: local
@@ -52,7 +45,7 @@ async function mappingFile(sections: { source?: string; documents?: string; clea
   const file = path.join(dir, 'mapping.yaml');
   await writeFile(
     file,
-    `version: 1\n${clearnoxYaml(sections.baseUrl ?? sandbox.url, { extra: sections.clearnox ?? '' })}${sections.source ?? SQLITE_SOURCE}${sections.documents ?? LOCAL_DOCUMENTS}`,
+    `version: 1\n${clearnoxYaml(sections.baseUrl ?? sandbox.url, { extra: sections.clearnox ?? '' })}${sections.source ?? SQLITE_INVOICES_SOURCE}${sections.documents ?? LOCAL_DOCUMENTS}`,
   );
   return file;
 }

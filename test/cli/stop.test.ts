@@ -11,7 +11,7 @@ import { startProxy } from '../adapters/documents/tcp-proxy.js';
 import { startCli } from '../helpers/cli.js';
 import { entry } from '../helpers/entries.js';
 import { fakePdf } from '../helpers/pdf.js';
-import { SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV, clearnoxYaml } from '../helpers/sandbox-run.js';
+import { clearnoxYaml, SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV, SQLITE_INVOICES_SOURCE } from '../helpers/sandbox-run.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -44,12 +44,7 @@ describe('a stop request during a read that hangs', () => {
     await writeFile(
       file,
       `version: 1
-${clearnoxYaml(sandbox.url)}source:
-  type: sqlite
-  path: erp.sqlite
-  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)
-  pathColumn: path
-documents:
+${clearnoxYaml(sandbox.url)}${SQLITE_INVOICES_SOURCE}documents:
   type: sftp
   host: 127.0.0.1
   port: ${proxy.port}

@@ -17,6 +17,14 @@ export const SANDBOX_CLIENT_SECRET = 'sandbox-secret';
 export const SANDBOX_SECRET_ENV = 'CNX_SANDBOX_SECRET';
 
 /** The `clearnox:` section of a mapping file aimed at `baseUrl`; `extra` holds more of its keys, indented. */
+/** The `source` section of the test ERPs that keep each invoice's PDF path in an invoices table. */
+export const SQLITE_INVOICES_SOURCE = `source:
+  type: sqlite
+  path: erp.sqlite
+  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)
+  pathColumn: path
+`;
+
 export function clearnoxYaml(baseUrl: string, opts: { secretEnv?: string; clientId?: string; extra?: string } = {}): string {
   return (
     `clearnox:\n  baseUrl: ${baseUrl}\n  clientId: ${opts.clientId ?? SANDBOX_CLIENT_ID}\n` +

@@ -44,7 +44,8 @@ export const ADAPTERS: AdapterSets = { databases: [fakesql, fakemssql], stores: 
 export const SECRET = 'cnx-very-secret-4711';
 export const ENV = { CLEARNOX_CLIENT_SECRET: SECRET };
 
-export const BASE = `clearnox:
+/** BASE up to its documents section, for a test that writes its own. */
+export const BASE_BEFORE_DOCUMENTS = `clearnox:
   baseUrl: https://api.clearnox.test
   clientId: connector-1
   clientSecret: \${env:CLEARNOX_CLIENT_SECRET}
@@ -53,7 +54,9 @@ source:
   path: erp.db
   query: SELECT piece AS documentNumber, file FROM docs WHERE piece IN (:documentNumbers)
   pathColumn: file
-documents:
+`;
+
+export const BASE = `${BASE_BEFORE_DOCUMENTS}documents:
   type: folder
   root: \\\\server\\share\\pdf
 `;

@@ -10,7 +10,7 @@ import { parseMapping } from '../../src/mapping/load.js';
 import { buildMappingSchema, type AdapterSets } from '../../src/mapping/schema.js';
 import { secret, secretKindAt, secretKindOf } from '../../src/mapping/secret-keys.js';
 import { clearSecrets, redact } from '../../src/secrets.js';
-import { ADAPTERS, ENV, problemsOf } from './fixtures.js';
+import { ADAPTERS, BASE_BEFORE_DOCUMENTS, ENV, problemsOf } from './fixtures.js';
 
 beforeEach(() => clearSecrets());
 
@@ -36,19 +36,7 @@ const vault: DocumentStoreAdapter<{ url: string; apiToken: string; motDePasse?: 
 const WITH_VAULT: AdapterSets = { databases: ADAPTERS.databases, stores: [...ADAPTERS.stores, vault] };
 
 const FILE = path.resolve('mappings-under-test', 'vault.yaml');
-const mapping = (documents: string[]) =>
-  `clearnox:
-  baseUrl: https://api.clearnox.test
-  clientId: connector-1
-  clientSecret: \${env:CLEARNOX_CLIENT_SECRET}
-source:
-  type: fakesql
-  path: erp.db
-  query: SELECT piece AS documentNumber, file FROM docs WHERE piece IN (:documentNumbers)
-  pathColumn: file
-documents:
-${documents.map((l) => `  ${l}`).join('\n')}
-`;
+const mapping = (documents: string[]) => `${BASE_BEFORE_DOCUMENTS}documents:\n${documents.map((l) => `  ${l}\n`).join('')}`;
 const parse = (documents: string[], env: NodeJS.ProcessEnv = {}) => parseMapping(mapping(documents), FILE, WITH_VAULT, { env: { ...ENV, ...env } });
 
 describe('a new adapter with oddly named secret keys', () => {

@@ -9,7 +9,7 @@ import { summaryText } from '../../src/pipeline/report.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { sshd } from '../adapters/documents/sftp-fixture.js';
 import { entry } from '../helpers/entries.js';
-import { runMappingOnce } from '../helpers/sandbox-run.js';
+import { runMappingOnce, SQLITE_INVOICES_SOURCE } from '../helpers/sandbox-run.js';
 
 const COUNT = 300;
 let dir: string | undefined;
@@ -31,12 +31,7 @@ describe('a run stopped by an SFTP host key that is not pinned', () => {
       const { report } = await runMappingOnce(
         dir,
         sandbox,
-        `source:
-  type: sqlite
-  path: erp.sqlite
-  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)
-  pathColumn: path
-documents:
+        `${SQLITE_INVOICES_SOURCE}documents:
   type: sftp
   host: ${s.host}
   port: ${s.port}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
-import { runMappingOnce } from '../../helpers/sandbox-run.js';
+import { runMappingOnce, SQLITE_INVOICES_SOURCE } from '../../helpers/sandbox-run.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { samba, shareFolder } from './smb-fixture.js';
 import { serverFolder, sshd } from './sftp-fixture.js';
@@ -52,12 +52,7 @@ async function runWith(documentsYaml: string) {
     const { report, loaded } = await runMappingOnce(
       dir,
       sandbox,
-      `source:
-  type: sqlite
-  path: erp.sqlite
-  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)
-  pathColumn: path
-documents:
+      `${SQLITE_INVOICES_SOURCE}documents:
 ${documentsYaml}`,
     );
     const state = sandbox.state();
