@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { builtinAdapters } from '../../adapters/index.js';
-import { exitCodeFor } from '../../src/cli/commands/run.js';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { ClearnoxClient } from '../../src/clearnox/client.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { loadMapping } from '../../src/mapping/load.js';

@@ -12,7 +12,7 @@ import type { ClearnoxApi } from '../../src/pipeline/api.js';
 import { summaryText, writeReport, type RunReport } from '../../src/pipeline/report.js';
 import { runSync } from '../../src/pipeline/run.js';
 import { RunState } from '../../src/pipeline/run-state.js';
-import { exitCodeFor } from '../../src/cli/commands/run.js';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
 import { entry } from '../helpers/entries.js';
 import { FIXTURE_SECRET, buildFixture, pdf, type Fixture } from '../helpers/fixture.js';

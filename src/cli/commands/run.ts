@@ -9,7 +9,6 @@ import { UsageError } from '../errors.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from '../exit-codes.js';
 import { prepareOutputFolder } from '../output-paths.js';
 
-export { exitCodeFor };
 
 interface RunArgs {
   config: string;
