@@ -6,17 +6,14 @@
 // Inside TLS a Login7 is never seen there, since every TLS record begins with a byte of 20-23.
 // tedious's own connector (lib/connector.js) still makes the connection;
 // test/adapters/database/rogue-mssql.test.ts fails if a tedious version changes either.
-import { createRequire } from 'node:module';
 import type net from 'node:net';
 
 const LOGIN7 = 0x10;
 
-type Connector = (options: { host: string; port: number }, lookup: unknown, signal: AbortSignal) => Promise<net.Socket>;
+/** tedious's connector option; `connectInSequence` of tedious/lib/connector.js is one. */
+export type SocketConnector = (options: { host: string; port: number }, lookup: unknown, signal: AbortSignal) => Promise<net.Socket>;
 
-const require = createRequire(import.meta.url);
-
-export function login7GuardedConnector(refusal: () => Error): Connector {
-  const { connectInSequence } = require('tedious/lib/connector') as { connectInSequence: Connector };
+export function login7GuardedConnector(connectInSequence: SocketConnector, refusal: () => Error): SocketConnector {
   return async (options, lookup, signal) => {
     const socket = await connectInSequence(options, lookup, signal);
     const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;

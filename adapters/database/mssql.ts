@@ -1,9 +1,8 @@
-import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { AdapterConfigError, UntrustedServerError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
 import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
-import { login7GuardedConnector } from './mssql-password-guard.js';
+import { login7GuardedConnector, type SocketConnector } from './mssql-password-guard.js';
 import { checkWriteAccess } from './mssql-rights.js';
 import { ALLOW_KEY, allowPasswordWithoutVerifiedTls, passwordRefused } from './password-guard.js';
 import { readCertificate, requireServerKeys, serverShape } from './server-options.js';
@@ -85,22 +84,45 @@ interface ParsedConnectionString {
   options?: { instanceName?: string; encrypt?: boolean; trustServerCertificate?: boolean };
 }
 
-const require = createRequire(import.meta.url);
+/** What the adapter takes from node-mssql and tedious. */
+export interface MssqlDriver {
+  /** node-mssql's parser knows the ADO.NET keywords and their aliases (Data Source, Initial Catalog, ...). */
+  parseConnectionString(text: string): ParsedConnectionString;
+  types: { VarChar: unknown };
+  connectInSequence: SocketConnector;
+}
 
-function parseConnectionString(text: string): ParsedConnectionString {
-  // node-mssql's parser knows the ADO.NET keywords and their aliases (Data Source, Initial Catalog, ...).
-  const mssql = require('mssql') as { ConnectionPool: { parseConnectionString(s: string): ParsedConnectionString } };
+/**
+ * Loaded when a mapping file names SQL Server, not at start-up: tedious alone takes a third of a
+ * second to load, which every other command would pay.
+ */
+export async function loadMssqlDriver(): Promise<MssqlDriver> {
+  const [{ default: mssql }, { default: tedious }, { default: connector }] = await Promise.all([
+    import('mssql'),
+    import('tedious'),
+    // Private to tedious: see mssql-password-guard.ts.
+    import('tedious/lib/connector.js'),
+  ]);
+  const pool = mssql.ConnectionPool as unknown as { parseConnectionString(s: string): ParsedConnectionString };
+  return {
+    parseConnectionString: (text) => pool.parseConnectionString(text),
+    types: { VarChar: tedious.TYPES.VarChar },
+    connectInSequence: connector.connectInSequence as unknown as SocketConnector,
+  };
+}
+
+function parseConnectionString(text: string, driver: MssqlDriver): ParsedConnectionString {
   try {
-    return mssql.ConnectionPool.parseConnectionString(text);
+    return driver.parseConnectionString(text);
   } catch (e) {
     throw new AdapterConfigError(`source.connectionString is not a SQL Server connection string: ${driverMessage(e)}.`);
   }
 }
 
-export function mssqlSettings(o: Options): MssqlSettings {
+export function mssqlSettings(o: Options, driver: MssqlDriver): MssqlSettings {
   let s: MssqlSettings;
   if (o.connectionString) {
-    const p = parseConnectionString(o.connectionString);
+    const p = parseConnectionString(o.connectionString, driver);
     s = {
       server: p.server,
       port: p.options?.instanceName ? undefined : p.port,
@@ -128,9 +150,9 @@ export function mssqlSettings(o: Options): MssqlSettings {
 export function mssqlConnection(
   s: MssqlSettings,
   o: Pick<Options, 'connectTimeoutSeconds' | 'queryTimeoutSeconds' | 'stringParameters'>,
+  driver: MssqlDriver,
   tls: { ca?: string; connector?: unknown } = {},
 ): Record<string, unknown> {
-  const tedious = require('tedious') as { TYPES: Record<string, unknown> };
   return {
     server: s.server,
     ...(s.port !== undefined ? { port: s.port } : {}),
@@ -153,7 +175,7 @@ export function mssqlConnection(
       // knex sends every string as nvarchar; against a varchar column SQL Server would then
       // convert the column, row by row, rather than seek its index.
       ...(o.stringParameters === 'varchar'
-        ? { mapBinding: (value: unknown) => (typeof value === 'string' ? { value, type: tedious.TYPES['VarChar'] } : undefined) }
+        ? { mapBinding: (value: unknown) => (typeof value === 'string' ? { value, type: driver.types.VarChar } : undefined) }
         : {}),
     },
   };
@@ -237,7 +259,8 @@ function loginInClearRefused(target: Target): UntrustedServerError {
 
 export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
   requireServerKeys(options, ['host', 'database', 'user']);
-  const settings = mssqlSettings(options);
+  const driver = await loadMssqlDriver();
+  const settings = mssqlSettings(options, driver);
   const target = mssqlTarget(settings, Boolean(options.connectionString), options.queryTimeoutSeconds);
   // A SQL Server login goes inside the TLS, in a form the server reads: with the certificate
   // unchecked, whoever answers at the address terminates that TLS and has the password.
@@ -251,10 +274,10 @@ export async function mssqlKnexSettings(options: Options, ctx: AdapterContext): 
   const dialect = mssqlDialect(target);
   return {
     client: 'mssql',
-    connection: mssqlConnection(settings, options, {
+    connection: mssqlConnection(settings, options, driver, {
       ca: await readCertificate('source.caCertificate', options.caCertificate, ctx),
       // A Windows (NTLM) login sends no password, only answers to the server's challenge.
-      ...(settings.domain || options.allowPasswordWithoutVerifiedTls ? {} : { connector: login7GuardedConnector(() => loginInClearRefused(target)) }),
+      ...(settings.domain || options.allowPasswordWithoutVerifiedTls ? {} : { connector: login7GuardedConnector(driver.connectInSequence, () => loginInClearRefused(target)) }),
     }),
     connectTimeoutSeconds: options.connectTimeoutSeconds,
     target,

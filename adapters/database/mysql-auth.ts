@@ -6,7 +6,6 @@
 // Giving mysql2 a plugin for a method also stops it from answering that method in its first
 // packet, where it would otherwise send the password on any TLS connection, verified or not.
 import { constants, createPublicKey, publicEncrypt, type KeyObject } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { UntrustedServerError } from '../types.js';
 import { where } from './errors.js';
 import { keyFingerprint, passwordRefused, verifiedTls, type PasswordPolicy } from './password-guard.js';
@@ -29,10 +28,13 @@ export interface MysqlPasswordPolicy extends PasswordPolicy {
   pinnedKey?: KeyObject;
 }
 
-const require = createRequire(import.meta.url);
+/** mysql2's own plugins, loaded when a mapping file names MySQL/MariaDB rather than at start-up. */
+export async function mysql2AuthPlugins(): Promise<Mysql2AuthPlugins> {
+  const { default: mysql2 } = await import('mysql2');
+  return (mysql2 as unknown as { authPlugins: Mysql2AuthPlugins }).authPlugins;
+}
 
-export function guardedAuthPlugins(policy: MysqlPasswordPolicy): Record<string, AuthPlugin> {
-  const library = (require('mysql2') as { authPlugins: Mysql2AuthPlugins }).authPlugins;
+export function guardedAuthPlugins(policy: MysqlPasswordPolicy, library: Mysql2AuthPlugins): Record<string, AuthPlugin> {
   // The legacy opt-in leaves mysql2 as it is, unless a key is pinned: that one is still checked.
   if (policy.allowUnverified && !policy.pinnedKey) return { mysql_clear_password: library.mysql_clear_password({}) };
   const verified = (ctx: PluginContext) => verifiedTls(ctx.connection.stream, policy);

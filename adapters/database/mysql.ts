@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AdapterConfigError, UntrustedServerError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, lineNaming, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
 import { openKnexSource, readOnlyOnConnection, type Dialect, type KnexSettings } from './knex-source.js';
-import { guardedAuthPlugins, PIN_KEY } from './mysql-auth.js';
+import { guardedAuthPlugins, mysql2AuthPlugins, PIN_KEY } from './mysql-auth.js';
 import { allowPasswordWithoutVerifiedTls, readPublicKey } from './password-guard.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
 
@@ -109,7 +109,7 @@ export async function mysqlSettings(options: Options, ctx: AdapterContext): Prom
     anyPublicCertificate: !(options.sslMode === 'VERIFY_IDENTITY' || (options.sslMode === 'VERIFY_CA' && ca)),
     howToVerify: 'set source.sslMode: VERIFY_IDENTITY and source.sslCa to the CA certificate (PEM) that signed the server\'s certificate',
     pinnedKey: await readPublicKey(PIN_KEY, options.serverPublicKeyFile, ctx),
-  });
+  }, await mysql2AuthPlugins());
   return {
     client: 'mysql2',
     connection: {

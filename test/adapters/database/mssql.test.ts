@@ -7,7 +7,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
 import { KnexSource, QueryRefusedError, createKnex } from '../../../adapters/database/knex-source.js';
-import { MSSQL_MAX_PARAMETERS, mssqlAdapter, mssqlConnection, mssqlDialect, mssqlSettings, mssqlTarget } from '../../../adapters/database/mssql.js';
+import { loadMssqlDriver, MSSQL_MAX_PARAMETERS, mssqlAdapter, mssqlConnection, mssqlDialect, mssqlSettings, mssqlTarget } from '../../../adapters/database/mssql.js';
 import { AdapterConfigError, CredentialsRefusedError, UntrustedServerError, type DatabaseSource, type SourceQuery, type SourceRow } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { MatchSectionSchema } from '../../../src/mapping/schema.js';
@@ -24,8 +24,9 @@ const { ConnectionError, RequestError } = createRequire(import.meta.url)('tediou
 };
 
 const ctx = { baseDir: process.cwd(), log: silentLogger };
+const driver = await loadMssqlDriver();
 const options = (over: Record<string, unknown> = {}) => mssqlAdapter.optionsSchema.parse({ host: 'sql01', database: 'BIJOU', user: 'clearnox', password: 'pw-not-shown-9182', ...over });
-const target = mssqlTarget(mssqlSettings(options()), false);
+const target = mssqlTarget(mssqlSettings(options(), driver), false);
 const offline = (query: SourceQuery) => new KnexSource(createKnex({ client: 'mssql' }), query, mssqlDialect(target));
 const normalise = makeNormaliser(MatchSectionSchema.parse({}));
 
@@ -86,7 +87,7 @@ describe('SQL Server statements, compiled without a server', () => {
 
 describe('SQL Server connection settings handed to tedious', () => {
   const tedious = (over: Record<string, unknown>) =>
-    (createKnex({ client: 'mssql', connection: mssqlConnection(mssqlSettings(options(over)), options(over)) as never }).client as { _generateConnection(): any })._generateConnection();
+    (createKnex({ client: 'mssql', connection: mssqlConnection(mssqlSettings(options(over), driver), options(over), driver) as never }).client as { _generateConnection(): any })._generateConnection();
 
   it('uses a SQL Server login, encrypted, checking the certificate by default', () => {
     const cfg = tedious({});
@@ -114,7 +115,7 @@ describe('SQL Server connection settings handed to tedious', () => {
 
   it('sends the numbers as nvarchar, or as varchar when asked, so that a varchar column keeps its index', () => {
     const typeOf = (over: Record<string, unknown>) => {
-      const client = createKnex({ client: 'mssql', connection: mssqlConnection(mssqlSettings(options(over)), options(over)) as never }).client as { _typeForBinding(v: unknown): [unknown, { name: string }] };
+      const client = createKnex({ client: 'mssql', connection: mssqlConnection(mssqlSettings(options(over), driver), options(over), driver) as never }).client as { _typeForBinding(v: unknown): [unknown, { name: string }] };
       return client._typeForBinding('FA00012')[1].name;
     };
     expect(typeOf({})).toBe('NVarChar');
@@ -122,12 +123,12 @@ describe('SQL Server connection settings handed to tedious', () => {
   });
 
   it('refuses a port together with a named instance', () => {
-    expect(() => mssqlSettings(options({ instanceName: 'SAGE100', port: 1433 }))).toThrow(/either instanceName or port/);
+    expect(() => mssqlSettings(options({ instanceName: 'SAGE100', port: 1433 }), driver)).toThrow(/either instanceName or port/);
   });
 });
 
 describe('SQL Server errors as a person can act on them', () => {
-  const explain = mssqlDialect(mssqlTarget(mssqlSettings(options({ host: 'SQL01\\SAGE100' })), false)).explain;
+  const explain = mssqlDialect(mssqlTarget(mssqlSettings(options({ host: 'SQL01\\SAGE100' }), driver), false)).explain;
 
   it('login failed names the user, never the password', () => {
     const e = explain(new ConnectionError("Login failed for user 'clearnox'.", 'ELOGIN'));
@@ -153,7 +154,7 @@ describe('SQL Server errors as a person can act on them', () => {
   });
 
   it('a query stopped at requestTimeout is told apart from a server that does not answer', () => {
-    const timedOut = mssqlDialect(mssqlTarget(mssqlSettings(options()), false, 300)).explain(new RequestError('Timeout: Request failed to complete in 300000ms', 'ETIMEOUT'));
+    const timedOut = mssqlDialect(mssqlTarget(mssqlSettings(options(), driver), false, 300)).explain(new RequestError('Timeout: Request failed to complete in 300000ms', 'ETIMEOUT'));
     expect(timedOut).toBeInstanceOf(AdapterConfigError);
     expect(timedOut.message).toMatch(/^source\.query ran longer than source\.queryTimeoutSeconds \(300 s\) on the SQL Server at sql01:1433/);
     expect(explain(new ConnectionError('Failed to connect to SQL01:1433 in 15000ms', 'ETIMEOUT'))).toBeInstanceOf(DatabaseUnreachableError);

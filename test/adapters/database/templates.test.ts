@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { KnexSource, createKnex } from '../../../adapters/database/knex-source.js';
-import { mssqlDialect, mssqlSettings, mssqlTarget } from '../../../adapters/database/mssql.js';
+import { loadMssqlDriver, mssqlDialect, mssqlSettings, mssqlTarget } from '../../../adapters/database/mssql.js';
 import { localAdapter } from '../../../adapters/documents/local.js';
 import { builtinAdapters } from '../../../adapters/index.js';
 import type { Entry } from '../../../src/clearnox/contract.js';
@@ -198,7 +198,7 @@ describe('Sage 100 for SQL Server (compiled only: no SQL Server runs here)', () 
     const loaded = await loadTemplate('sage100.yaml', {}, { SAGE_DB_PASSWORD: 'sage-password-unused' });
     const { source } = loaded.mapping;
     expect(source).toMatchObject({ type: 'mssql', host: 'SRV-SAGE', instanceName: 'SAGE100', database: 'BIJOU', encrypt: true, trustServerCertificate: false, stringParameters: 'varchar', pathTemplate: '{{documentNumber}}.pdf' });
-    const settings = mssqlSettings(source as never);
+    const settings = mssqlSettings(source as never, await loadMssqlDriver());
     const compiled = new KnexSource(createKnex({ client: 'mssql' }), sourceQuery(source), mssqlDialect(mssqlTarget(settings, false)));
     const native = compiled.compile({ documentNumbers: ['FA00012', 'FA00013'], normalizedNumbers: ['FA00012', 'FA00013'] }).toSQL().toNative();
     expect(native.sql).toContain('FROM dbo.F_DOCENTETE');
