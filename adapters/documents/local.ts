@@ -88,7 +88,8 @@ class LocalStore implements DocumentStore {
       throw fsError(e, p);
     });
     const rel = path.relative(this.root, real);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    // "..FA-1.pdf" is a name in the root, not a way up.
+    if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
       throw new DocumentError('outside_root', `"${p}" leads outside the store root through a link`);
     }
     return real;

@@ -1,0 +1,363 @@
+// The Windows behaviour of the program as case tables, run twice: by vitest on Linux with the
+// platform faked (as the unit tests always did), and by test/windows/runner.ts under the real
+// Windows node.exe (Wine), where path is path.win32, process.platform is win32 and the file
+// system is Windows'. A case returns what the code gave; `expected` says what it must be.
+// No vitest here: the runner is bundled on its own.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import yauzl from 'yauzl';
+import { localAdapter } from '../../adapters/documents/local.js';
+import { mappedDriveWarning, rootProblem } from '../../adapters/documents/local-root.js';
+import { smbAdapter } from '../../adapters/documents/smb/store.js';
+import { storeSegments } from '../../adapters/documents/store-path.js';
+import type { DocumentStore } from '../../adapters/types.js';
+import { createLogger, silentLogger, type Logger } from '../../src/log.js';
+import { parseReferences, resolveReferences } from '../../src/mapping/references.js';
+import { FileNamer } from '../../src/pipeline/file-names.js';
+import { packArchive } from '../../src/pipeline/pack.js';
+import { writeReport, type RunReport } from '../../src/pipeline/report.js';
+import { RunState } from '../../src/pipeline/run-state.js';
+import type { Expected } from './compare.js';
+
+export interface PathContext {
+  /** 'win32': faked in vitest, process.platform itself under Wine. */
+  platform: NodeJS.Platform;
+  /** Whether the platform is faked: code taking a platform argument is then given it. */
+  faked: boolean;
+}
+
+export interface PathCase {
+  name: string;
+  run(ctx: PathContext): unknown;
+  expected: Expected;
+}
+
+/** Cases of the code that decides by the platform without touching files. */
+export const pathCases: PathCase[] = [
+  {
+    name: 'rootProblem: a UNC root and a drive-letter root can be tried on Windows',
+    run: ({ platform }) => [rootProblem('\\\\FILESRV\\Factures', platform), rootProblem('//FILESRV/Factures', platform), rootProblem('Z:\\Factures', platform)],
+    expected: [null, null, null],
+  },
+  {
+    name: 'mappedDriveWarning: a mapped drive gets a Task Scheduler warning with the UNC path to use',
+    run: ({ platform }) => mappedDriveWarning('Z:\\Factures\\2024', '\\\\FILESRV\\Factures\\2024', platform),
+    expected: /^documents\.root uses the drive Z:, which is the network share \\\\FILESRV\\Factures\\2024\. .*Task Scheduler.*: write root: \\\\FILESRV\\Factures\\2024 instead\.$/,
+  },
+  {
+    name: 'mappedDriveWarning: a lower-case drive with slashes resolved to a \\\\?\\UNC\\ path',
+    run: ({ platform }) => mappedDriveWarning('z:/Factures', '\\\\?\\UNC\\FILESRV\\Factures', platform),
+    expected: /drive Z:, which is the network share \\\\FILESRV\\Factures\. .*write root: \\\\FILESRV\\Factures instead/,
+  },
+  {
+    name: 'mappedDriveWarning: another drive letter gets the softer warning',
+    run: ({ platform }) => mappedDriveWarning('D:\\Factures', 'D:\\Factures', platform),
+    expected: /^documents\.root uses the drive D:\. If D: is a mapped network drive, note: .*\\\\server\\share\\folder/,
+  },
+  {
+    name: 'mappedDriveWarning: none for the system drive, whatever its case, nor for a UNC root',
+    run: ({ platform }) => [
+      mappedDriveWarning('C:\\Factures', 'C:\\Factures', platform),
+      mappedDriveWarning('c:\\Factures', 'C:\\Factures', platform, 'c:'),
+      mappedDriveWarning('\\\\FILESRV\\Factures', '\\\\FILESRV\\Factures', platform),
+    ],
+    expected: [null, null, null],
+  },
+  {
+    name: 'references: ${file:} keeps a drive-letter path whole, backslashes and colon included',
+    run: () => parseReferences('${file:C:\\secrets\\x.txt}'),
+    expected: [{ kind: 'file', target: 'C:\\secrets\\x.txt', raw: '${file:C:\\secrets\\x.txt}' }],
+  },
+  {
+    name: 'references: an environment variable is found whatever the case of its name',
+    run: async ({ faked }) => {
+      const out = await resolveReferences({ a: '${env:clearnox_id}' }, { baseDir: '.', env: { CLEARNOX_ID: 'x1' }, platform: faked ? 'win32' : undefined });
+      return [out.value, out.problems];
+    },
+    expected: [{ a: 'x1' }, []],
+  },
+  {
+    name: 'store paths: Windows spellings from the database are split on \\ and /, never leave the root',
+    run: () =>
+      ['2024\\FA-1.pdf', '2024/FA-1.pdf', '.\\2024\\\\FA-1.pdf', 'C:\\x.pdf', 'c:x.pdf', '\\\\srv\\s\\x.pdf', '\\x.pdf', '2024\\..\\..\\x.pdf', 'FA-1.pdf:stream', '..FA.pdf'].map((p) => {
+        try {
+          return storeSegments(p);
+        } catch (e) {
+          return (e as { kind?: string }).kind;
+        }
+      }),
+    expected: [['2024', 'FA-1.pdf'], ['2024', 'FA-1.pdf'], ['2024', 'FA-1.pdf'], 'outside_root', 'outside_root', 'outside_root', 'outside_root', 'outside_root', 'outside_root', ['..FA.pdf']],
+  },
+  {
+    name: 'archive file names: no folder, no character Windows refuses, unique whatever the case',
+    run: () => {
+      const namer = new FileNamer();
+      return ['FA\\2024/001', 'A:B*C?', 'fa_2024_001', 'Fâcture 7 ', '..\\..\\x'].map((n) => namer.next(n));
+    },
+    expected: ['FA_2024_001.pdf', 'A_B_C_.pdf', 'fa_2024_001_2.pdf', 'Fâcture 7.pdf', '_._x.pdf'],
+  },
+];
+
+/**
+ * The folder both runs work in, made by `makeFixture` from Linux (links cannot be made by node.exe
+ * under Wine) and named in the platform's own form: C:\... under Wine, /tmp/... on Linux.
+ */
+export interface Fixture {
+  base: string;
+  /** Windows only: \\FILESRV\Factures, a share (Wine maps it to base\share). */
+  share?: string;
+  /** Windows only: a second drive letter, leading to base\disk-d. */
+  drive?: string;
+}
+
+export interface FileSystemContext {
+  fixture: Fixture;
+}
+
+export interface FileSystemCase {
+  name: string;
+  /** Set when the case only makes sense on Windows (drive letters, UNC): why. */
+  windowsOnly?: string;
+  run(ctx: FileSystemContext): Promise<unknown>;
+  expected: Expected;
+  /** What Linux gives when it differs from Windows. */
+  expectedOnLinux?: Expected;
+}
+
+const SECRET = 's3cr3t-from-file';
+
+/** The fixture's files, laid from Linux: `link` makes a symbolic link. */
+export const FIXTURE_FILES: { path: string; content?: string; link?: string }[] = [
+  { path: 'store/2024/FA-1.pdf', content: '%PDF-1.4\n% FA-1\n' },
+  { path: 'store/2024/..FA-3.pdf', content: '%PDF-1.4\n% FA-3\n' },
+  { path: 'store/..FA-4.pdf', content: '%PDF-1.4\n% FA-4\n' },
+  { path: 'store/2024/to-outside.pdf', link: '../../outside/secret.pdf' },
+  { path: 'store/2024/outside-folder', link: '../../outside' },
+  { path: 'store/2024/inside.pdf', link: 'FA-1.pdf' },
+  { path: 'outside/secret.pdf', content: '%PDF-1.4\n% not in the store\n' },
+  { path: 'mappings/acme.yaml', content: 'version: 1\n' },
+  { path: 'mappings/client-secret.txt', content: `\uFEFF${SECRET}\r\n` },
+  { path: 'secrets/db.txt', content: 'db-pw-1\r\n' },
+  { path: 'share/2024/FA-1.pdf', content: '%PDF-1.4\n% FA-1 on the share\n' },
+  { path: 'share/secret.txt', content: 'share-secret\n' },
+  { path: 'disk-d/Factures/FA-2.pdf', content: '%PDF-1.4\n% FA-2\n' },
+];
+
+function recorder(): { log: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const log = { ...silentLogger, warn: (o: object | string, msg?: string) => void warnings.push(typeof o === 'string' ? o : (msg ?? '')) } as Logger;
+  return { log, warnings };
+}
+
+async function readAll(store: DocumentStore, p: string): Promise<string> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await store.open(p)) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8').split('\n')[1] ?? '';
+  } catch (e) {
+    return `${(e as { kind?: string }).kind ?? (e as Error).message}`;
+  }
+}
+
+async function openStore(root: string, baseDir: string): Promise<{ store?: DocumentStore; warnings: string[]; error?: string }> {
+  const { log, warnings } = recorder();
+  try {
+    return { store: await localAdapter.open({ root }, { baseDir, log }), warnings };
+  } catch (e) {
+    return { warnings, error: (e as Error).message };
+  }
+}
+
+function zipNames(file: string): Promise<{ name: string; utf8: boolean }[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: false }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      const out: { name: string; utf8: boolean }[] = [];
+      zip.on('entry', (e: yauzl.Entry) => out.push({ name: e.fileName, utf8: (e.generalPurposeBitFlag & 0x800) !== 0 }));
+      zip.on('end', () => resolve(out));
+      zip.on('error', reject);
+    });
+  });
+}
+
+const join = (...parts: string[]) => path.join(...parts);
+
+/** Cases that read and write real files: the Windows file system under Wine. */
+export const fileSystemCases: FileSystemCase[] = [
+  {
+    name: 'references: ${file:} with an absolute path, a BOM and a CRLF read away',
+    run: async ({ fixture }) => {
+      const file = join(fixture.base, 'mappings', 'client-secret.txt');
+      const out = await resolveReferences({ s: `\${file:${file}}` }, { baseDir: join(fixture.base, 'elsewhere'), env: {} });
+      return out.value;
+    },
+    expected: { s: SECRET },
+  },
+  {
+    name: 'references: ${file:} relative to the mapping file\'s folder, also climbing with ..\\',
+    run: async ({ fixture }) => {
+      const baseDir = path.dirname(join(fixture.base, 'mappings', 'acme.yaml'));
+      const out = await resolveReferences({ a: '${file:client-secret.txt}', b: `\${file:..${path.sep}secrets${path.sep}db.txt}` }, { baseDir, env: {} });
+      return out.value;
+    },
+    expected: { a: SECRET, b: 'db-pw-1' },
+  },
+  {
+    name: 'references: ${file:} as c:/ with slashes, as a UNC path, and a missing one told with its full Windows path',
+    windowsOnly: 'drive letters and \\\\server\\share exist only on Windows',
+    run: async ({ fixture }) => {
+      const slashed = join(fixture.base, 'secrets', 'db.txt').replace(/^C:/, 'c:').replace(/\\/g, '/');
+      const tree = { a: `\${file:${slashed}}`, b: `\${file:${fixture.share}\\secret.txt}`, c: '${file:..\\secrets\\nothing.txt}' };
+      const out = await resolveReferences(tree, { baseDir: join(fixture.base, 'mappings'), env: {} });
+      return [out.value, out.problems.map((p) => p.message)];
+    },
+    expected: [
+      { a: 'db-pw-1', b: 'share-secret', c: '${file:..\\secrets\\nothing.txt}' },
+      [/^cannot read the file [A-Z]:\\.*\\secrets\\nothing\.txt named by \$\{file:\.\.\\secrets\\nothing\.txt\}: no such file/],
+    ],
+  },
+  {
+    name: 'local store: a relative root is resolved against the mapping file\'s folder; \\ and / both read',
+    run: async ({ fixture }) => {
+      const { store, error } = await openStore(`..${path.sep}store`, join(fixture.base, 'mappings'));
+      if (!store) return error;
+      return [store.description === join(fixture.base, 'store'), await readAll(store, '2024\\FA-1.pdf'), await readAll(store, '2024/FA-1.pdf')];
+    },
+    expected: [true, '% FA-1', '% FA-1'],
+  },
+  {
+    name: 'local store: no way out of the root, by .., an absolute path or a link; a link inside is read',
+    run: async ({ fixture }) => {
+      const { store, error } = await openStore(join(fixture.base, 'store'), fixture.base);
+      if (!store) return error;
+      const tries = ['..\\outside\\secret.pdf', '2024/../../outside/secret.pdf', join(fixture.base, 'outside', 'secret.pdf'), '2024/to-outside.pdf', '2024/outside-folder/secret.pdf', '2024/inside.pdf', '2024/..FA-3.pdf', '..FA-4.pdf'];
+      return Promise.all(tries.map((p) => readAll(store, p)));
+    },
+    // A name starting with two dots is a name, not a way up.
+    expected: ['outside_root', 'outside_root', 'outside_root', 'outside_root', 'outside_root', '% FA-1', '% FA-3', '% FA-4'],
+  },
+  {
+    name: 'local store: a root with a lower-case drive letter or as \\\\?\\C:\\ reads inside and refuses a link out',
+    windowsOnly: 'drive letters exist only on Windows',
+    run: async ({ fixture }) => {
+      const out: unknown[] = [];
+      for (const root of [join(fixture.base, 'store').replace(/^C:/, 'c:'), `\\\\?\\${join(fixture.base, 'store')}`]) {
+        const { store, warnings, error } = await openStore(root, fixture.base);
+        out.push(store ? [await readAll(store, '2024\\FA-1.pdf'), await readAll(store, '2024\\to-outside.pdf'), warnings] : error);
+      }
+      return out;
+    },
+    expected: [['% FA-1', 'outside_root', []], ['% FA-1', 'outside_root', []]],
+  },
+  {
+    name: 'references: ${env:} over the process environment, whose names ignore case on Windows',
+    windowsOnly: 'the variables are those Windows sets',
+    run: async () => {
+      const out = await resolveReferences({ a: '${env:systemdrive}', b: '${env:SystemRoot}' }, { baseDir: '.', env: process.env });
+      return [out.value, out.problems];
+    },
+    expected: [{ a: /^[A-Z]:$/, b: /^[A-Z]:\\windows$/i }, []],
+  },
+  {
+    name: 'local store: file names ignore case on Windows',
+    run: async ({ fixture }) => {
+      const { store, error } = await openStore(join(fixture.base, 'store'), fixture.base);
+      if (!store) return error;
+      return readAll(store, '2024\\fa-1.PDF');
+    },
+    expected: '% FA-1',
+    expectedOnLinux: 'not_found',
+  },
+  {
+    name: 'local store: a UNC root is read, with no mapped-drive warning',
+    windowsOnly: 'UNC paths exist only on Windows',
+    run: async ({ fixture }) => {
+      const { store, warnings, error } = await openStore(`${fixture.share}\\2024`, fixture.base);
+      if (!store) return error;
+      return [await readAll(store, 'FA-1.pdf'), warnings];
+    },
+    expected: ['% FA-1 on the share', []],
+  },
+  {
+    name: 'local store: a root on another drive letter is read, with the mapped-drive warning; the system drive none',
+    windowsOnly: 'drive letters exist only on Windows',
+    run: async ({ fixture }) => {
+      const d = await openStore(`${fixture.drive}\\Factures`, fixture.base);
+      const c = await openStore(join(fixture.base, 'store'), fixture.base);
+      return [d.error ?? (await readAll(d.store!, 'FA-2.pdf')), d.warnings, c.warnings];
+    },
+    expected: ['% FA-2', [/^documents\.root uses the drive [D-Y]:\. If [D-Y]: is a mapped network drive, note: .*Task Scheduler/], []],
+  },
+  {
+    name: 'local store: a missing drive-letter root is refused (exit 2) with the mapped-drive advice',
+    windowsOnly: 'drive letters exist only on Windows',
+    run: async ({ fixture }) => (await openStore('Q:\\Factures', fixture.base)).error,
+    expected: /^documents\.root: the folder Q:\\Factures does not exist or cannot be read by this account\. documents\.root uses the drive Q:\. If Q: is a mapped network drive/,
+  },
+  {
+    name: 'smb store on Windows: the share is read through Windows by its UNC path; username and password are not used',
+    windowsOnly: 'only Windows reads a share itself',
+    run: async ({ fixture }) => {
+      const { log, warnings } = recorder();
+      const store = await smbAdapter.open({ root: `${fixture.share}\\2024`, username: 'erp', password: 'pw', port: 445, transfers: 2, timeoutSeconds: 30 } as never, { baseDir: fixture.base, log });
+      return [await readAll(store, 'FA-1.pdf'), warnings];
+    },
+    expected: ['% FA-1 on the share', [/^documents\.username and documents\.password are not used on Windows/]],
+  },
+  {
+    name: 'archive: entry names as the namer gave them, UTF-8 flagged, whatever the platform\'s separator',
+    run: async ({ fixture }) => {
+      const { store } = await openStore(join(fixture.base, 'store'), fixture.base);
+      const namer = new FileNamer();
+      const items = ['FA\\2024\\001', 'Fâcture 7'].map((n, i) => ({ key: `k${i}`, documentNumber: n, fileName: namer.next(n), path: '2024\\FA-1.pdf'.replace(/\\/g, path.sep === '\\' ? '\\' : '/'), size: 16, entryIds: [`e${i}`] }));
+      const file = join(fixture.base, 'archive.zip');
+      const packed = await packArchive(items, store!, { file, maxDocumentBytes: 1024 });
+      return [packed.skipped.length, await zipNames(file)];
+    },
+    expected: [0, [{ name: 'FA_2024_001.pdf', utf8: false }, { name: 'Fâcture 7.pdf', utf8: true }, { name: 'metadata.json', utf8: false }]],
+  },
+  {
+    name: 'state: the state file names its mapping file; the same file in another case is the same on Windows',
+    run: async ({ fixture }) => {
+      const stateDir = join(fixture.base, 'state');
+      const mapping = join(fixture.base, 'mappings', 'acme.yaml');
+      const first = await RunState.open(stateDir, mapping, silentLogger);
+      await first.sending({ idempotencyKey: 'k1', runId: 'r1', sentAt: new Date(0).toISOString(), entryIds: ['e1'], archive: join(fixture.base, 'archive-state.zip') });
+      await first.close();
+      const upper = join(fixture.base, 'MAPPINGS', 'ACME.yaml');
+      const again = await RunState.open(stateDir, upper, silentLogger).then(
+        async (s) => {
+          const n = s.pending.length;
+          await s.close();
+          return n;
+        },
+        (e: Error) => e.message,
+      );
+      return again;
+    },
+    expected: 1,
+    // Another file name on Linux, hence a state file of its own.
+    expectedOnLinux: 0,
+  },
+  {
+    name: 'report: written, then replaced by the next run, in a folder made for it',
+    run: async ({ fixture }) => {
+      const file = join(fixture.base, 'reports', 'run.json');
+      await writeReport(file, { runId: 'r1' } as unknown as RunReport);
+      await writeReport(file, { runId: 'r2' } as unknown as RunReport);
+      return JSON.parse(await readFile(file, 'utf8')).runId;
+    },
+    expected: 'r2',
+  },
+  {
+    name: 'log file: created, then appended to by the next run',
+    run: async ({ fixture }) => {
+      const file = join(fixture.base, 'logs', 'run.log');
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, '{"msg":"before"}\n');
+      createLogger({ file, console: false }).info('hello');
+      return (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l).msg);
+    },
+    expected: ['before', 'hello'],
+  },
+];
