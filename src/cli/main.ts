@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { versionText } from '../install.js';
 import { MappingError } from '../mapping/errors.js';
 import { redact } from '../secrets.js';
 import { demoCommand } from './commands/demo.js';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       .epilog(EXIT_CODES_HELP)
       .help()
       .alias('h', 'help')
-      .version()
+      .version(versionText())
       .wrap(Math.min(110, process.stdout.columns ?? 100))
       // yargs would exit with 1 on a usage error; Task Scheduler needs the documented code.
       .fail((msg, err) => {
@@ -64,4 +65,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Not a top-level await: the executable's bundle is CommonJS, which has none.
+void main();

@@ -4,8 +4,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Entry } from '../clearnox/contract.js';
+import { installRoot } from '../install.js';
 import { planEntries, type ExpectedOutcome } from './entries.js';
 import { generateCustomers, generateDocuments, writeErpDatabase, type ErpDocument } from './erp.js';
 import { renderDocumentPdf } from './invoice-pdf.js';
@@ -39,18 +40,9 @@ async function resetDir(dir: string): Promise<void> {
   await writeFile(path.join(dir, MARKER), 'Made by clearnox-sync demo; rebuilt (deleted) on every run.\n');
 }
 
-/** The project's folder, found from this module in src/ (tests) as well as in dist/src/. */
-function projectRoot(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, 'src'))) return dir;
-    if (path.dirname(dir) === dir) return path.resolve(here, '..', '..');
-  }
-}
-
 /** The $schema reference for the editor: relative when possible, so the demo folder can move with the project. */
 function schemaRef(dir: string): string {
-  const schema = path.join(projectRoot(), 'mappings', 'mapping.schema.json');
+  const schema = path.join(installRoot(), 'mappings', 'mapping.schema.json');
   const rel = path.relative(dir, schema);
   // On Windows, another drive has no relative path.
   return path.isAbsolute(rel) ? pathToFileURL(schema).href : rel.split(path.sep).join('/');
@@ -97,7 +89,7 @@ export async function buildDemoData(
   const dbPath = path.join(dir, 'erp.sqlite');
   const pdfRoot = path.join(dir, 'pdfs');
   const mappingPath = path.join(dir, 'mapping.yaml');
-  writeErpDatabase(dbPath, customers, docs);
+  await writeErpDatabase(dbPath, customers, docs);
   await writePdfs(pdfRoot, docs, plan.missingFile, plan.corruptFile);
   await writeFile(path.join(dir, 'entries.json'), `${JSON.stringify({ entries: plan.entries }, null, 2)}\n`);
   await writeFile(mappingPath, demoMappingYaml({ schemaRef: schemaRef(dir), baseUrl: opts.baseUrl, clientId: opts.clientId }));
