@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { parseReferences, resolveReferences, type KeyPath } from '../../src/mapping/references.js';
 import type { SecretKind } from '../../src/mapping/secret-keys.js';
 import { clearSecrets, redact } from '../../src/secrets.js';
+import { itOnFakedWindows } from '../windows/faked.js';
 import { tempDir } from './fixtures.js';
 
 beforeEach(() => clearSecrets());
@@ -13,14 +14,11 @@ const marks: Record<string, SecretKind> = { connectionString: 'connection-string
 const secretAt = (at: KeyPath) => marks[String(at.at(-1))];
 
 describe('parseReferences', () => {
-  it('splits text, env and file references, keeping a Windows path whole', () => {
+  it('splits text, env and file references', () => {
     expect(parseReferences('Server=db;Password=${env:DB_PW};x')).toEqual([
       { kind: 'text', text: 'Server=db;Password=' },
       { kind: 'env', target: 'DB_PW', raw: '${env:DB_PW}' },
       { kind: 'text', text: ';x' },
-    ]);
-    expect(parseReferences('${file:C:\\secrets\\x.txt}')).toEqual([
-      { kind: 'file', target: 'C:\\secrets\\x.txt', raw: '${file:C:\\secrets\\x.txt}' },
     ]);
   });
 
@@ -33,6 +31,11 @@ describe('parseReferences', () => {
     expect(parseReferences('${env: }')).toHaveProperty('error');
     expect(parseReferences('a ${env:X')).toHaveProperty('error');
   });
+});
+
+// Also run for real under Wine, with files on C:\ and \\server\share: test/windows/win32-under-wine.test.ts.
+describe('references on Windows', () => {
+  itOnFakedWindows('references');
 });
 
 describe('resolveReferences', () => {
@@ -55,11 +58,8 @@ describe('resolveReferences', () => {
     expect(redact('connector-9')).toBe('connector-9');
   });
 
-  it('finds an environment variable whatever its case on Windows only', async () => {
-    const tree = { a: '${env:clearnox_id}' };
-    const win = await resolveReferences(tree, { baseDir, env: { CLEARNOX_ID: 'x1' }, platform: 'win32' });
-    expect(win.value).toEqual({ a: 'x1' });
-    const linux = await resolveReferences(tree, { baseDir, env: { CLEARNOX_ID: 'x1' }, platform: 'linux' });
+  it('finds an environment variable only by its exact name off Windows', async () => {
+    const linux = await resolveReferences({ a: '${env:clearnox_id}' }, { baseDir, env: { CLEARNOX_ID: 'x1' }, platform: 'linux' });
     expect(linux.problems[0]?.message).toContain('clearnox_id is not set');
   });
 

@@ -28,6 +28,8 @@ export interface PathContext {
 
 export interface PathCase {
   name: string;
+  /** The module under test: each unit test file runs its own cases with the platform faked. */
+  of: 'local-root' | 'references' | 'store-path' | 'file-names';
   run(ctx: PathContext): unknown;
   expected: Expected;
 }
@@ -36,26 +38,31 @@ export interface PathCase {
 export const pathCases: PathCase[] = [
   {
     name: 'rootProblem: a UNC root and a drive-letter root can be tried on Windows',
+    of: 'local-root',
     run: ({ platform }) => [rootProblem('\\\\FILESRV\\Factures', platform), rootProblem('//FILESRV/Factures', platform), rootProblem('Z:\\Factures', platform)],
     expected: [null, null, null],
   },
   {
     name: 'mappedDriveWarning: a mapped drive gets a Task Scheduler warning with the UNC path to use',
+    of: 'local-root',
     run: ({ platform }) => mappedDriveWarning('Z:\\Factures\\2024', '\\\\FILESRV\\Factures\\2024', platform),
     expected: /^documents\.root uses the drive Z:, which is the network share \\\\FILESRV\\Factures\\2024\. .*Task Scheduler.*: write root: \\\\FILESRV\\Factures\\2024 instead\.$/,
   },
   {
     name: 'mappedDriveWarning: a lower-case drive with slashes resolved to a \\\\?\\UNC\\ path',
+    of: 'local-root',
     run: ({ platform }) => mappedDriveWarning('z:/Factures', '\\\\?\\UNC\\FILESRV\\Factures', platform),
     expected: /drive Z:, which is the network share \\\\FILESRV\\Factures\. .*write root: \\\\FILESRV\\Factures instead/,
   },
   {
     name: 'mappedDriveWarning: another drive letter gets the softer warning',
+    of: 'local-root',
     run: ({ platform }) => mappedDriveWarning('D:\\Factures', 'D:\\Factures', platform),
     expected: /^documents\.root uses the drive D:\. If D: is a mapped network drive, note: .*\\\\server\\share\\folder/,
   },
   {
     name: 'mappedDriveWarning: none for the system drive, whatever its case, nor for a UNC root',
+    of: 'local-root',
     run: ({ platform }) => [
       mappedDriveWarning('C:\\Factures', 'C:\\Factures', platform),
       mappedDriveWarning('c:\\Factures', 'C:\\Factures', platform, 'c:'),
@@ -65,11 +72,13 @@ export const pathCases: PathCase[] = [
   },
   {
     name: 'references: ${file:} keeps a drive-letter path whole, backslashes and colon included',
+    of: 'references',
     run: () => parseReferences('${file:C:\\secrets\\x.txt}'),
     expected: [{ kind: 'file', target: 'C:\\secrets\\x.txt', raw: '${file:C:\\secrets\\x.txt}' }],
   },
   {
     name: 'references: an environment variable is found whatever the case of its name',
+    of: 'references',
     run: async ({ faked }) => {
       const out = await resolveReferences({ a: '${env:clearnox_id}' }, { baseDir: '.', env: { CLEARNOX_ID: 'x1' }, platform: faked ? 'win32' : undefined });
       return [out.value, out.problems];
@@ -78,6 +87,7 @@ export const pathCases: PathCase[] = [
   },
   {
     name: 'store paths: Windows spellings from the database are split on \\ and /, never leave the root',
+    of: 'store-path',
     run: () =>
       ['2024\\FA-1.pdf', '2024/FA-1.pdf', '.\\2024\\\\FA-1.pdf', 'C:\\x.pdf', 'c:x.pdf', '\\\\srv\\s\\x.pdf', '\\x.pdf', '2024\\..\\..\\x.pdf', 'FA-1.pdf:stream', '..FA.pdf'].map((p) => {
         try {
@@ -90,6 +100,7 @@ export const pathCases: PathCase[] = [
   },
   {
     name: 'archive file names: no folder, no character Windows refuses, unique whatever the case',
+    of: 'file-names',
     run: () => {
       const namer = new FileNamer();
       return ['FA\\2024/001', 'A:B*C?', 'fa_2024_001', 'Fâcture 7 ', '..\\..\\x'].map((n) => namer.next(n));

@@ -11,6 +11,7 @@ import { AdapterConfigError } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { TEST_USER } from '../../services/local-service.js';
+import { itOnFakedWindows } from '../../windows/faked.js';
 
 describe('a Windows root', () => {
   it('is refused on Linux with the way to reach it', async () => {
@@ -18,25 +19,16 @@ describe('a Windows root', () => {
     expect(rootProblem('//FILESRV/Factures', 'linux')).toMatch(/Windows share/);
     expect(rootProblem('Z:\\Factures', 'linux')).toMatch(/Windows drive path/);
     expect(rootProblem('/srv/factures', 'linux')).toBeNull();
-    expect(rootProblem('\\\\FILESRV\\Factures', 'win32')).toBeNull();
     const e = await localAdapter.open({ root: '\\\\FILESRV\\Factures' }, { baseDir: os.tmpdir(), log: silentLogger }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(AdapterConfigError);
   });
 
-  it('on a mapped drive gets a Task Scheduler warning with the UNC path to use', () => {
-    const w = mappedDriveWarning('Z:\\Factures\\2024', '\\\\FILESRV\\Factures\\2024', 'win32');
-    expect(w).toMatch(/drive Z:, which is the network share \\\\FILESRV\\Factures\\2024/);
-    expect(w).toMatch(/Task Scheduler/);
-    expect(w).toContain('write root: \\\\FILESRV\\Factures\\2024');
-    expect(mappedDriveWarning('z:/Factures', '\\\\?\\UNC\\FILESRV\\Factures', 'win32')).toContain('\\\\FILESRV\\Factures');
-  });
-
-  it('on another drive letter gets a softer warning, the system drive none', () => {
-    expect(mappedDriveWarning('D:\\Factures', 'D:\\Factures', 'win32')).toMatch(/If D: is a mapped network drive/);
-    expect(mappedDriveWarning('C:\\Factures', 'C:\\Factures', 'win32')).toBeNull();
-    expect(mappedDriveWarning('\\\\FILESRV\\Factures', '\\\\FILESRV\\Factures', 'win32')).toBeNull();
+  it('gets no mapped-drive warning off Windows', () => {
     expect(mappedDriveWarning('Z:\\Factures', null, 'linux')).toBeNull();
   });
+
+  // Also run for real under Wine: test/windows/win32-under-wine.test.ts.
+  itOnFakedWindows('local-root');
 });
 
 describe('read as an account that is not root', () => {
