@@ -16,7 +16,7 @@ import { parseReferences, resolveReferences } from '../../src/mapping/references
 import { FileNamer } from '../../src/pipeline/file-names.js';
 import { packArchive } from '../../src/pipeline/pack.js';
 import { writeReport, type RunReport } from '../../src/pipeline/report.js';
-import { RunState } from '../../src/pipeline/run-state.js';
+import { RunBusyError, RunState } from '../../src/pipeline/run-state.js';
 import type { Expected } from './compare.js';
 
 export interface PathContext {
@@ -123,6 +123,11 @@ export interface Fixture {
 
 export interface FileSystemContext {
   fixture: Fixture;
+  /**
+   * Runs another process of the platform that takes the run lock of `mapping` in `stateDir` and
+   * ends without releasing it, as a task that Task Scheduler stops does.
+   */
+  killedRun(stateDir: string, mapping: string): Promise<void>;
 }
 
 export interface FileSystemCase {
@@ -133,6 +138,8 @@ export interface FileSystemCase {
   expected: Expected;
   /** What Linux gives when it differs from Windows. */
   expectedOnLinux?: Expected;
+  /** What Wine gives where it is not Windows, and why (see win32-under-wine.test.ts). */
+  underWine?: { expected: Expected; why: string };
 }
 
 const SECRET = 's3cr3t-from-file';
@@ -349,6 +356,42 @@ export const fileSystemCases: FileSystemCase[] = [
     expected: 1,
     // Another file name on Linux, hence a state file of its own.
     expectedOnLinux: 0,
+  },
+  {
+    name: 'local store: the folder walk lists files with / between folders and follows no link',
+    run: async ({ fixture }) => {
+      const { store, error } = await openStore(join(fixture.base, 'store'), fixture.base);
+      if (!store) return error;
+      const listed: string[] = [];
+      for await (const f of store.list('')) listed.push(f.path);
+      return [listed.sort(), await readAll(store, '2024/outside-folder/secret.pdf')];
+    },
+    expected: [['..FA-4.pdf', '2024/..FA-3.pdf', '2024/FA-1.pdf'], 'outside_root'],
+    underWine: {
+      expected: [['..FA-4.pdf', '2024/..FA-3.pdf', '2024/FA-1.pdf', '2024/inside.pdf', '2024/to-outside.pdf'], 'outside_root'],
+      why: 'Wine shows a Linux link to a file as that file (no reparse point), so the walk lists it; reading what lies outside is still refused',
+    },
+  },
+  {
+    name: 'run lock: a second run of the same mapping file is refused; the lock of a stopped run is taken over',
+    run: async ({ fixture, killedRun }) => {
+      const stateDir = join(fixture.base, 'state-lock');
+      const mapping = join(fixture.base, 'mappings', 'acme.yaml');
+      const held = await RunState.open(stateDir, mapping, silentLogger);
+      const second = await RunState.open(stateDir, mapping, silentLogger).then(
+        (s) => s.close().then(() => 'opened'),
+        (e: unknown) => (e instanceof RunBusyError ? 'busy' : String(e)),
+      );
+      await held.close();
+      await killedRun(stateDir, mapping);
+      const { log, warnings } = recorder();
+      const after = await RunState.open(stateDir, mapping, log).then(
+        (s) => s.close().then(() => 'opened'),
+        (e: unknown) => (e as Error).message,
+      );
+      return [second, after, warnings];
+    },
+    expected: ['busy', 'opened', [/stopped without releasing its lock; taking it over/]],
   },
   {
     name: 'report: written, then replaced by the next run, in a folder made for it',
