@@ -363,7 +363,7 @@ export const fileSystemCases: FileSystemCase[] = [
       const { store, error } = await openStore(join(fixture.base, 'store'), fixture.base);
       if (!store) return error;
       const listed: string[] = [];
-      for await (const f of store.list('')) listed.push(f.path);
+      for await (const f of store.list!('')) listed.push(f.path);
       return [listed.sort(), await readAll(store, '2024/outside-folder/secret.pdf')];
     },
     expected: [['..FA-4.pdf', '2024/..FA-3.pdf', '2024/FA-1.pdf'], 'outside_root'],
