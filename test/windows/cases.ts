@@ -119,6 +119,8 @@ export interface Fixture {
   share?: string;
   /** Windows only: a second drive letter, leading to base\disk-d. */
   drive?: string;
+  /** Windows only: base as Wine's Z: drive (the whole Linux tree) shows it. */
+  onZ?: string;
 }
 
 export interface FileSystemContext {
@@ -253,6 +255,38 @@ export const fileSystemCases: FileSystemCase[] = [
     },
     // A name starting with two dots is a name, not a way up.
     expected: ['outside_root', 'outside_root', 'outside_root', 'outside_root', 'outside_root', '% FA-1', '% FA-3', '% FA-4'],
+  },
+  {
+    name: 'local store: dots and spaces Windows trims from a name do not climb out',
+    run: async ({ fixture }) => {
+      const { store, error } = await openStore(join(fixture.base, 'store'), fixture.base);
+      if (!store) return error;
+      return Promise.all(['2024/.. /.. /outside/secret.pdf', '2024\\..\u0020\\...\\..\\outside\\secret.pdf', '2024/. /FA-1.pdf'].map((p) => readAll(store, p)));
+    },
+    // Refused either way: as a name that does not exist, or by realpath once Windows trimmed it.
+    expected: [/^(outside_root|not_found)$/, /^(outside_root|not_found)$/, /^(% FA-1|not_found)$/],
+  },
+  {
+    name: 'references: ${file:} naming a device (NUL, CON) is refused, not read',
+    windowsOnly: 'device names in any folder exist only on Windows',
+    run: async ({ fixture }) => {
+      const out = await resolveReferences({ a: '${file:NUL}', b: '${file:..\\secrets\\CON}' }, { baseDir: join(fixture.base, 'mappings'), env: {} });
+      return out.problems.map((p) => p.message);
+    },
+    // Windows opens the device, which is then refused as no regular file; Wine has no device
+    // behind such a name in a folder, hence "no such file". Either way nothing is read.
+    expected: [/named by \$\{file:NUL\}: (it is not a regular file|no such file)/, /named by \$\{file:\.\.\\secrets\\CON\}: (it is not a regular file|no such file)/],
+  },
+  {
+    name: 'local store: a root on Wine\'s Z: drive (fs.realpath of Z:) reads inside and refuses a link out',
+    windowsOnly: 'drive letters exist only on Windows',
+    run: async ({ fixture }) => {
+      const { store, warnings, error } = await openStore(`${fixture.onZ}\\store`, fixture.base);
+      if (!store) return error;
+      return [/^[A-Z]:\\/.test(store.description), await readAll(store, '2024\\FA-1.pdf'), await readAll(store, '2024\\to-outside.pdf'), warnings];
+    },
+    // Z: is not the system drive: the softer mapped-drive warning is right.
+    expected: [true, '% FA-1', 'outside_root', [/^documents\.root uses the drive Z:\. If Z: is a mapped network drive/]],
   },
   {
     name: 'local store: a root with a lower-case drive letter or as \\\\?\\C:\\ reads inside and refuses a link out',

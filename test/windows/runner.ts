@@ -13,6 +13,8 @@ export interface CaseResult {
   name: string;
   /** null when the case passed. */
   failure: string | null;
+  /** What the code gave (RegExp-free JSON), to read when the expectation allows more than one outcome. */
+  actual?: unknown;
 }
 
 export interface RunnerOutput {
@@ -25,7 +27,8 @@ export interface RunnerOutput {
 
 async function attempt(name: string, run: () => unknown, expected: unknown): Promise<CaseResult> {
   try {
-    return { name, failure: difference(await run(), expected) };
+    const actual = await run();
+    return { name, failure: difference(actual, expected), actual };
   } catch (e) {
     return { name, failure: `threw ${(e as Error)?.stack ?? String(e)}` };
   }

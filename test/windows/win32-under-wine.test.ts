@@ -43,7 +43,7 @@ describe('under the Windows node.exe (Wine)', () => {
     await layFixture(base);
     mapShare('FILESRV', 'Factures', path.join(base, 'share'));
     mapDrive('D', path.join(base, 'disk-d'));
-    const fixture: Fixture = { base: toWindowsPath(base), share: '\\\\FILESRV\\Factures', drive: 'D:' };
+    const fixture: Fixture = { base: toWindowsPath(base), share: '\\\\FILESRV\\Factures', drive: 'D:', onZ: `Z:${base.replaceAll('/', '\\')}` };
     const runner = path.join(work, 'runner.cjs');
     bundle(runner);
     await writeFile(path.join(work, 'fixture.json'), JSON.stringify(fixture));
