@@ -93,6 +93,7 @@ describe('a link planted at a name the run writes is not followed', () => {
   });
 });
 
+// Windows has no modes; there, what these files become is checked under Wine (test/windows/cases.ts).
 describe.runIf(process.platform !== 'win32')('readable by the task account only', () => {
   it('state folder, state file, kept archives, work folder, report and log', async () => {
     const s = await open();

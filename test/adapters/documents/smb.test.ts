@@ -213,6 +213,7 @@ describe('links planted on the server, the root being a folder of the share', ()
   });
 });
 
+// With the platform faked; the share is read through Windows for real under Wine in test/windows/cases.ts.
 describe('on Windows', () => {
   it('reads the share through Windows as a UNC path, with the account that runs the task', async () => {
     const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
