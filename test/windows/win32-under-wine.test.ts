@@ -68,6 +68,25 @@ describe('under the Windows node.exe (Wine)', () => {
     expect(output.results.length).toBeGreaterThan(10);
   });
 
+  it('runs a program with its output in files, its exit code, and no variable of the test process', async () => {
+    process.env.CNX_PARENT_ONLY = 'not for the child';
+    try {
+      const script = "console.log(JSON.stringify(Object.keys(process.env).map((k) => k.toUpperCase()))); console.error('to stderr'); process.exit(3)";
+      const run = await runNodeUnderWine(['-e', script], { env: { GIVEN: 'yes' } });
+      expect({ status: run.status, stderr: run.stderr.trim() }).toEqual({ status: 3, stderr: 'to stderr' });
+      const names = JSON.parse(run.stdout) as string[];
+      expect(names).toContain('GIVEN');
+      expect(names).not.toContain('CNX_PARENT_ONLY');
+    } finally {
+      delete process.env.CNX_PARENT_ONLY;
+    }
+  });
+
+  it('stops a program that outlives its time', async () => {
+    const run = await runNodeUnderWine(['-e', 'setInterval(() => {}, 1000)'], { timeoutMs: 3000 });
+    expect({ status: run.status, timedOut: run.timedOut }).toEqual({ status: null, timedOut: true });
+  });
+
   it('maps paths both ways as Wine does', () => {
     expect(toWindowsPath(path.join(wine().prefix, 'drive_c', 'x', 'y.txt'))).toBe('C:\\x\\y.txt');
     expect(toWindowsPath('/tmp/a b')).toBe('Z:\\tmp\\a b');
