@@ -197,7 +197,8 @@ export async function connectOrExplain(db: Knex, dialect: Dialect, probe = 'sele
 
 /** How an adapter reaches its database through knex, before any query is chosen. */
 export interface KnexSettings {
-  client: string;
+  /** A knex client name, or a Client class (SQLite's, which picks its driver). */
+  client: string | typeof Knex.Client;
   connection: Record<string, unknown>;
   afterCreate?: (conn: never, done: (err: Error | null, conn: unknown) => void) => void;
   connectTimeoutSeconds: number;
@@ -228,9 +229,11 @@ export async function connectKnex(settings: KnexSettings, ctx: AdapterContext, c
 }
 
 /** The SQL a knex client's database speaks, as the query guard reads it. */
-export function sqlDialectOf(client: string): SqlDialect {
-  const dialect = ({ pg: 'postgres', mysql2: 'mysql', mssql: 'mssql', 'better-sqlite3': 'sqlite' } as const)[client];
-  if (!dialect) throw new Error(`no SQL dialect known for the knex client ${client}`);
+export function sqlDialectOf(client: string | typeof Knex.Client): SqlDialect {
+  // A Client class speaks the SQL of the knex dialect it extends.
+  const name = typeof client === 'string' ? client : String(client.prototype.driverName);
+  const dialect = ({ pg: 'postgres', mysql2: 'mysql', mssql: 'mssql', 'better-sqlite3': 'sqlite' } as const)[name];
+  if (!dialect) throw new Error(`no SQL dialect known for the knex client ${name}`);
   return dialect;
 }
 

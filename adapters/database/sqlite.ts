@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { DatabaseUnreachableError, queryFailed } from './errors.js';
 import { checkQuery, openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
+import { BUSY_TIMEOUT_MS } from './sqlite-driver.js';
+import { SqliteClient } from './sqlite-knex-client.js';
 
 const SqliteOptions = z
   .object({
@@ -15,12 +17,13 @@ type Options = z.output<typeof SqliteOptions>;
 
 export async function sqliteSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
   const filename = path.resolve(ctx.baseDir, options.path);
-  // better-sqlite3 would create a missing file; a missing database is a configuration error.
+  // A missing database is a configuration error, told with the key to correct.
   await access(filename).catch(() => {
     throw new AdapterConfigError(`source.path: the SQLite database ${filename} does not exist or cannot be read.`);
   });
   return {
-    client: 'better-sqlite3',
+    // node:sqlite where Node has it (the single executable), better-sqlite3 otherwise.
+    client: SqliteClient,
     connection: { filename, options: { readonly: true } },
     connectTimeoutSeconds: 15,
     target: { engine: 'SQLite', database: filename },
@@ -46,11 +49,11 @@ function sqliteDialect(filename: string): Dialect {
     blob: { size: (column) => `length(${column})`, slice: (column) => `substr(${column}, :offset, :length)` },
     explain: (e, sql) => {
       const code = String((e as { code?: unknown }).code ?? '');
-      // Another program (the ERP itself) holds a write lock past better-sqlite3's 5 s wait: an
-      // outage the next run rides out, not a query to correct.
+      // Another program (the ERP itself) holds a write lock past the driver's wait: an outage the
+      // next run rides out, not a query to correct.
       if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
         return new DatabaseUnreachableError(
-          `the SQLite database ${filename} stayed locked by another program (${code}) for more than 5 s, probably the ERP writing to it; the next run tries again. If it happens every night, schedule the run outside the ERP's own jobs.`,
+          `the SQLite database ${filename} stayed locked by another program (${code}) for more than ${BUSY_TIMEOUT_MS / 1000} s, probably the ERP writing to it; the next run tries again. If it happens every night, schedule the run outside the ERP's own jobs.`,
           { cause: e },
         );
       }
