@@ -1,6 +1,6 @@
 // The demo company's accounting (ERP) data: customers and sales documents, kept in memory so
 // that the PDFs, the SQLite rows and the Clearnox entries are all drawn from one source.
-import { createRequire } from 'node:module';
+import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import type { Prng } from './prng.js';
 
 export interface Customer {
@@ -170,20 +170,6 @@ export function decimal(cents: number): string {
   return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-// No @types/better-sqlite3 in the project: type only the four calls used here, locally, so that
-// no ambient declaration can clash with another module's.
-interface SqliteStatement {
-  run(...params: unknown[]): unknown;
-}
-interface SqliteDatabase {
-  exec(sql: string): unknown;
-  prepare(sql: string): SqliteStatement;
-  transaction(fn: () => void): () => void;
-  close(): void;
-}
-const require = createRequire(import.meta.url);
-const Database = require('better-sqlite3') as new (file: string) => SqliteDatabase;
-
 const SCHEMA = `
 CREATE TABLE customers (
   code TEXT PRIMARY KEY,
@@ -205,8 +191,8 @@ CREATE TABLE invoices (
 CREATE INDEX invoices_customer ON invoices(customer_code);
 `;
 
-export function writeErpDatabase(file: string, customers: Customer[], docs: ErpDocument[]): void {
-  const db = new Database(file);
+export async function writeErpDatabase(file: string, customers: Customer[], docs: ErpDocument[]): Promise<void> {
+  const db = await openSqlite(file, { create: true });
   try {
     db.exec(SCHEMA);
     const insertCustomer = db.prepare('INSERT INTO customers (code, name, city) VALUES (?, ?, ?)');
@@ -220,7 +206,7 @@ export function writeErpDatabase(file: string, customers: Customer[], docs: ErpD
       for (const d of docs) {
         insertInvoice.run(d.id, d.number, d.kind, d.customer.code, d.issueDate, d.dueDate, decimal(d.ttcCents), d.year, d.pdfFile);
       }
-    })();
+    });
   } finally {
     db.close();
   }
