@@ -2,13 +2,13 @@
 // store beside OpenSSH's own `sftp -b` getting the same files in the same run. Target: at least
 // as fast as sftp -b, with peak memory bounded (it does not grow with the number of files).
 // Then the same files through a whole run (look-up, checks, archives, upload to the sandbox).
-import Database from 'better-sqlite3';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { openSqlite } from '../adapters/database/sqlite-driver.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { startProxy } from '../test/adapters/documents/tcp-proxy.js';
 import startSamba, { type SambaInfo } from '../test/services/samba.js';
@@ -160,7 +160,7 @@ try {
   const quarter = await store(2, 8, quarterList, count / 4);
 
   // The same files through a whole run: look-up, checks, archives, upload to the sandbox.
-  const db = new Database(path.join(local, 'erp.sqlite'));
+  const db = await openSqlite(path.join(local, 'erp.sqlite'), { create: true });
   db.exec('CREATE TABLE invoices (number TEXT PRIMARY KEY, pdf TEXT)');
   const insert = db.prepare('INSERT INTO invoices VALUES (?, ?)');
   names.forEach((n, i) => insert.run(`FA-${String(i).padStart(6, '0')}`, n));

@@ -2,11 +2,11 @@
 // number of 300 KB PDFs. Target: peak memory flat as the count grows (under 64 MiB more for
 // ten times the documents), since files and archives are streamed, never held whole.
 // Beside it, `cat` reading the same files: what the disk alone costs.
-import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { openSqlite } from '../adapters/database/sqlite-driver.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { benchEntry, benchMapping } from './lib/fixtures.js';
 import { measureNode, table, timeCommand } from './lib/measure.js';
@@ -16,7 +16,7 @@ const pdfBytes = Number(process.env.BENCH_PDF_KB ?? 300) * 1024;
 const child = path.join(import.meta.dirname, 'lib/pipeline-child.js');
 
 async function dataset(dir: string, n: number) {
-  const db = new Database(path.join(dir, 'erp.sqlite'));
+  const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
   db.exec('CREATE TABLE invoices (number TEXT PRIMARY KEY, pdf TEXT)');
   const insert = db.prepare('INSERT INTO invoices VALUES (?, ?)');
   const filler = randomBytes(pdfBytes);

@@ -1,11 +1,11 @@
 // Each exit code an administrator reads in Task Scheduler's "Last Run Result", produced by the
 // compiled program against real servers: 5 when a server refused the credentials or could not
 // prove its identity, 3 when it was only out of reach or another run held the mapping file.
-import Database from 'better-sqlite3';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
 import { connectionYaml, mariadbErp, postgresErp, type ErpFixture } from '../adapters/database/server-fixture.js';
 import { samba } from '../adapters/documents/smb-fixture.js';
@@ -37,7 +37,7 @@ const LOCAL_DOCUMENTS = `documents:
 async function mappingFile(sections: { source?: string; documents?: string; clearnox?: string; baseUrl?: string } = {}): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-exit-'));
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  const db = new Database(path.join(dir, 'erp.sqlite'));
+  const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
   db.exec("CREATE TABLE invoices (number TEXT, pdf TEXT); INSERT INTO invoices VALUES ('FA-1', 'FA-1.pdf')");
   db.close();
   await mkdir(path.join(dir, 'pdfs'));

@@ -1,10 +1,10 @@
 // A stop request always ends the run: even while a document is read from a server that stopped
 // answering mid-file (and whose own timeouts are far away), SIGTERM ends the compiled program.
-import Database from 'better-sqlite3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { serverFolder, sshd } from '../adapters/documents/sftp-fixture.js';
 import { startProxy } from '../adapters/documents/tcp-proxy.js';
@@ -37,7 +37,7 @@ describe('a stop request during a read that hangs', () => {
 
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-stop-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const db = new Database(path.join(dir, 'erp.sqlite'));
+    const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
     db.exec("CREATE TABLE invoices (number TEXT, pdf TEXT); INSERT INTO invoices VALUES ('FA-1', 'FA-1.pdf')");
     db.close();
     const file = path.join(dir, 'mapping.yaml');

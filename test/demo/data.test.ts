@@ -1,20 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadSqliteDriver, type SqliteDatabase } from '../../adapters/database/sqlite-driver.js';
 import { EntrySchema, PDF_MAGIC, type Entry } from '../../src/clearnox/contract.js';
 import { buildDemoData, type DemoData } from '../../src/demo/data.js';
 
-interface Db {
-  prepare(sql: string): { all(...params: unknown[]): Array<Record<string, unknown>> };
-  close(): void;
-}
-const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string, o?: object) => Db;
+type Db = SqliteDatabase;
+const sqlite = await loadSqliteDriver();
 
 const OPTS = { baseUrl: 'http://127.0.0.1:8787', clientId: 'demo-client' };
 // What the tool binds as :normalizedNumbers under the demo's match rules.
@@ -37,7 +34,7 @@ afterAll(async () => {
 });
 
 function withDb<T>(data: DemoData, fn: (db: Db) => T): T {
-  const db = new Database(data.dbPath, { readonly: true });
+  const db = sqlite.open(data.dbPath, { readOnly: true });
   try {
     return fn(db);
   } finally {

@@ -1,8 +1,8 @@
 // A small customer set-up on disk: a SQLite ERP, a folder of PDFs and a mapping file.
-import Database from 'better-sqlite3';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import { fakePdf } from './pdf.js';
 import { clearnoxYaml } from './sandbox-run.js';
 
@@ -26,7 +26,7 @@ export async function buildFixture(rows: FixtureRow[], opts: { baseUrl: string; 
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-fixture-'));
   const root = path.join(dir, 'pdfs');
   await mkdir(root, { recursive: true });
-  const db = new Database(path.join(dir, 'erp.sqlite'));
+  const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
   db.exec('CREATE TABLE invoices (number TEXT NOT NULL, pdf TEXT)');
   const insert = db.prepare('INSERT INTO invoices VALUES (?, ?)');
   for (const row of rows) {

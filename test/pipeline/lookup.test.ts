@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnreachableError } from '../../adapters/database/errors.js';
+import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import { sqliteAdapter } from '../../adapters/database/sqlite.js';
 import { AdapterConfigError } from '../../adapters/types.js';
 import { silentLogger } from '../../src/log.js';
@@ -20,7 +20,7 @@ const normalise = makeNormaliser(MatchSectionSchema.parse({ ignoreLeadingZeros: 
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-lookup-'));
-  const db = new Database(path.join(dir, 'erp.sqlite'));
+  const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
   db.exec(`CREATE TABLE invoices (number TEXT, pdf TEXT, year INTEGER)`);
   const insert = db.prepare('INSERT INTO invoices VALUES (?, ?, ?)');
   db.transaction(() => {
@@ -30,7 +30,7 @@ beforeAll(async () => {
     insert.run('FA-SAME', 'x\\same.pdf', 2024);
     insert.run('FA-SAME', 'x/same.pdf', 2024);
     insert.run('FA-NOPATH', null, 2024);
-  })();
+  });
   db.close();
 });
 
@@ -49,7 +49,7 @@ describe('lookupDocuments on SQLite', () => {
   it('tells a database the ERP keeps locked as an outage, not as a query to correct', async () => {
     const locked = /erp\.sqlite stayed locked by another program \(SQLITE_BUSY\) for more than 5 s/;
     const source = await sqliteAdapter.open({ path: 'erp.sqlite' }, { sql: section().query as string }, ctx());
-    const writer = new Database(path.join(dir, 'erp.sqlite'));
+    const writer = await openSqlite(path.join(dir, 'erp.sqlite'));
     writer.exec('BEGIN EXCLUSIVE');
     try {
       const failed = await source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: ['FA-00001'] }).catch((e: unknown) => e);

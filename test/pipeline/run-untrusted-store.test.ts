@@ -1,10 +1,10 @@
 // A run that stops before logging in to an SFTP server whose key is not pinned: its summary is
 // what the administrator has to do, not a page of entries the run never reached.
-import Database from 'better-sqlite3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import { summaryText } from '../../src/pipeline/report.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { sshd } from '../adapters/documents/sftp-fixture.js';
@@ -20,7 +20,7 @@ afterAll(async () => {
 describe('a run stopped by an SFTP host key that is not pinned', () => {
   it('shows the fingerprint and the line to add first, and counts the entries it did not reach in one line', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-unpinned-'));
-    const db = new Database(path.join(dir, 'erp.sqlite'));
+    const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
     db.exec('CREATE TABLE invoices (number TEXT, pdf TEXT)');
     const insert = db.prepare('INSERT INTO invoices VALUES (?, ?)');
     for (let i = 0; i < COUNT; i++) insert.run(`FA-${i}`, `FA-${i}.pdf`);

@@ -1,7 +1,6 @@
 // PDFs kept in the database itself, read by the `database` document store through the source's
 // connection in slices: bytea on PostgreSQL 15, LONGBLOB on MariaDB 10.11, BLOB in SQLite, and a
 // whole run that attaches them through the sandbox.
-import Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -9,6 +8,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseStoreAdapter } from '../../../adapters/database/blob-store.js';
+import { openSqlite } from '../../../adapters/database/sqlite-driver.js';
 import { AdapterConfigError, DocumentError, type DocumentStore } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
@@ -101,7 +101,7 @@ describe('SQLite', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-blob-'));
-    const db = new Database(path.join(dir, 'erp.sqlite'));
+    const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
     db.exec('CREATE TABLE ir_attachment (id INTEGER PRIMARY KEY, db_datas BLOB)');
     const insert = db.prepare('INSERT INTO ir_attachment (id, db_datas) VALUES (?, ?)');
     insert.run(1, BIG);

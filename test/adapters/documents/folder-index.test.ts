@@ -1,9 +1,9 @@
 // documents.index: PDFs found by file name, on every store, and a whole run joined on it.
-import Database from 'better-sqlite3';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../../adapters/database/sqlite-driver.js';
 import { builtinAdapters } from '../../../adapters/index.js';
 import { localAdapter } from '../../../adapters/documents/local.js';
 import { AdapterConfigError, type DocumentStore } from '../../../adapters/types.js';
@@ -109,7 +109,7 @@ describe('a run with documents.index', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-index-run-'));
     cleanup.push(dir);
     await writeTree(path.join(dir, 'pdfs'));
-    const db = new Database(path.join(dir, 'erp.sqlite'));
+    const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
     db.exec("CREATE TABLE invoices (number TEXT NOT NULL); INSERT INTO invoices VALUES ('FA-123'), ('FA-124'), ('FA 125'), ('FA-200'), ('FA-300')");
     db.close();
     const sandbox = await startSandbox({

@@ -1,10 +1,10 @@
 // A whole run (SQLite, a real SFTP server or Samba share, the sandbox) for each remote store:
 // the documents arrive intact and each failure is reported against its own entry.
-import Database from 'better-sqlite3';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../../adapters/database/sqlite-driver.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
 import { runMappingOnce, SQLITE_INVOICES_SOURCE } from '../../helpers/sandbox-run.js';
@@ -43,7 +43,7 @@ async function writeDocuments(dir: string): Promise<void> {
 async function runWith(documentsYaml: string) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-run-store-'));
   cleanup.push(dir);
-  const db = new Database(path.join(dir, 'erp.sqlite'));
+  const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
   db.exec('CREATE TABLE invoices (number TEXT, pdf TEXT)');
   for (const [n, p] of ROWS) db.prepare('INSERT INTO invoices VALUES (?, ?)').run(n, p);
   db.close();
