@@ -3,7 +3,7 @@
 // mappings/, the README, the licenses, and the SHA-256 of every file.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -124,13 +124,37 @@ async function packTarget(target: NodeTarget, blob: string, work: string): Promi
   return { target, folder, executable, zip };
 }
 
-export async function buildReleases(targets: readonly NodeTarget[] = TARGETS): Promise<Release[]> {
+/** What a release is made of besides the program: a change to any of these rebuilds it. */
+async function inputsDigest(blob: string): Promise<string> {
+  const hash = createHash('sha256').update(await readFile(blob));
+  const files = ['README.md', 'LICENSE', ...(await filesUnder(path.join(ROOT, 'mappings'))).map((f) => `mappings/${f}`), ...(await filesUnder(path.join(ROOT, 'scripts'))).map((f) => `scripts/${f}`)];
+  for (const f of files) hash.update(f).update(await readFile(path.join(ROOT, f)));
+  return hash.digest('hex');
+}
+
+/**
+ * Builds the release of each target. With `reuse`, releases made from the same program and files
+ * are kept as they are (the tests ask for them on every run; injecting takes a minute).
+ */
+export async function buildReleases(targets: readonly NodeTarget[] = TARGETS, opts: { reuse?: boolean } = {}): Promise<Release[]> {
   const work = path.join(RELEASE_DIR, '.work');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   const blob = await seaBlob(work);
+  const digest = await inputsDigest(blob);
   const releases = [];
-  for (const target of targets) releases.push(await packTarget(target, blob, work));
+  for (const target of targets) {
+    const folder = path.join(RELEASE_DIR, releaseName(target));
+    const stamp = path.join(RELEASE_DIR, `.${releaseName(target)}.inputs`);
+    const made = await readFile(stamp, 'utf8').catch(() => '');
+    if (opts.reuse && made === digest && existsSync(`${folder}.zip.sha256`)) {
+      releases.push({ target, folder, executable: path.join(folder, target.startsWith('win') ? 'clearnox-sync.exe' : 'clearnox-sync'), zip: `${folder}.zip` });
+      continue;
+    }
+    await rm(stamp, { force: true });
+    releases.push(await packTarget(target, blob, work));
+    await writeFile(stamp, digest);
+  }
   return releases;
 }
 

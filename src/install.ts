@@ -12,13 +12,16 @@ export function isExecutable(): boolean {
   return isSea();
 }
 
-/** The folder holding mappings/: the executable's own, or the one holding package.json (from src/ in tests, dist/src/ built). */
+/**
+ * The folder holding mappings/: the executable's own, or the one holding package.json (from src/
+ * in tests, dist/src/ built); a bundle run by Node far from both looks beside itself.
+ */
 export function installRoot(): string {
   if (isExecutable()) return path.dirname(process.execPath);
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (let dir = here; ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${here}`);
+    if (path.dirname(dir) === dir) return here;
   }
 }
 
@@ -31,4 +34,10 @@ export function version(): string {
 export function versionText(): string {
   const build = isExecutable() ? 'single executable' : `run by ${process.execPath}`;
   return `clearnox-sync ${version()} (Node.js ${process.version}, ${process.platform}-${process.arch}, ${build})`;
+}
+
+/** How a person starts this same program again, to be printed in a hint. */
+export function invocation(): string {
+  if (!isExecutable()) return 'node dist/src/cli/main.js';
+  return /\s/.test(process.execPath) ? `"${process.execPath}"` : process.execPath;
 }

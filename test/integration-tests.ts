@@ -18,6 +18,9 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/adapters/documents/smb.test.ts',
   'test/cli/exit-codes.test.ts',
   'test/cli/stop.test.ts',
+  'test/package/linux-executable.test.ts',
+  'test/package/release.test.ts',
+  'test/package/windows-executable.test.ts',
   'test/pipeline/run-untrusted-store.test.ts',
   'test/windows/win32-under-wine.test.ts',
 ];

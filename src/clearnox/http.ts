@@ -4,6 +4,7 @@
 // - RetryPolicy: wraps every exchange and sees typed errors (retryable, retryAfterMs) and the
 //   operation; the default one is `transientRetry` (retry.ts).
 import { Agent, EnvHttpProxyAgent, fetch, type Dispatcher, type FormData } from 'undici';
+import { runningUnderWine } from '../wine.js';
 import { isLoopbackHost } from '../loopback.js';
 import { NetworkError, ProtocolError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
 
@@ -153,7 +154,12 @@ export class UndiciTransport implements Transport {
   }
 
   private timeouts() {
-    return { headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs, connectTimeout: Math.min(this.opts.timeoutMs, 30_000) };
+    return {
+      headersTimeout: this.opts.timeoutMs,
+      bodyTimeout: this.opts.timeoutMs,
+      connectTimeout: Math.min(this.opts.timeoutMs, 30_000),
+      ...(runningUnderWine() ? { connect: { keepAlive: false } } : {}),
+    };
   }
 
   // Plain http:// is allowed only to this machine (the sandbox): a proxy would carry it, and the

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { builtinAdapters } from '../../adapters/index.js';
 import { ClearnoxClient } from '../clearnox/client.js';
+import { invocation } from '../install.js';
 import { createLogger } from '../log.js';
 import { loadMapping } from '../mapping/load.js';
 import { runSync } from '../pipeline/run.js';
@@ -62,9 +63,11 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
         : `Demo FAILED: ${missed.length} attachable entries not attached, ${wrong.length} attached by mistake, ${twice.length} attached twice.`,
     );
     print('Try it yourself, with the demo data:');
-    print(`  node dist/src/cli/main.js sandbox --port 8080 --client-id ${CLIENT_ID} --client-secret ${CLIENT_SECRET} --entries ${path.join(dir, 'entries.json')}`);
-    print(`  then set clearnox.baseUrl: http://127.0.0.1:8080 in ${data.mappingPath}, set CLEARNOX_CLIENT_SECRET=${CLIENT_SECRET},`);
-    print(`  and run: node dist/src/cli/main.js run --config ${data.mappingPath} --dry-run`);
+    const program = invocation();
+    const setSecret = process.platform === 'win32' ? `set CLEARNOX_CLIENT_SECRET=${CLIENT_SECRET}` : `export CLEARNOX_CLIENT_SECRET=${CLIENT_SECRET}`;
+    print(`  ${program} sandbox --port 8080 --client-id ${CLIENT_ID} --client-secret ${CLIENT_SECRET} --entries ${path.join(dir, 'entries.json')}`);
+    print(`  then set clearnox.baseUrl: http://127.0.0.1:8080 in ${data.mappingPath}, ${setSecret},`);
+    print(`  and run: ${program} run --config ${data.mappingPath} --dry-run`);
     return ok;
   } finally {
     await sandbox.close();
