@@ -8,9 +8,10 @@ import path from 'node:path';
 import yauzl from 'yauzl';
 import { localAdapter } from '../../adapters/documents/local.js';
 import { mappedDriveWarning, rootProblem } from '../../adapters/documents/local-root.js';
+import { sftpAdapter } from '../../adapters/documents/sftp/store.js';
 import { smbAdapter } from '../../adapters/documents/smb/store.js';
 import { storeSegments } from '../../adapters/documents/store-path.js';
-import type { DocumentStore } from '../../adapters/types.js';
+import { AdapterConfigError, type DocumentStore } from '../../adapters/types.js';
 import { createLogger, silentLogger, type Logger } from '../../src/log.js';
 import { parseReferences, resolveReferences } from '../../src/mapping/references.js';
 import { FileNamer } from '../../src/pipeline/file-names.js';
@@ -121,6 +122,11 @@ export interface Fixture {
   drive?: string;
   /** Windows only: base as Wine's Z: drive (the whole Linux tree) shows it. */
   onZ?: string;
+  /**
+   * Windows only: the test SFTP server (test/services/sshd.ts) and a folder on it holding
+   * 2024/FA-1.pdf; the account's key is at base\mappings\keys\id.
+   */
+  sftp?: { host: string; port: number; username: string; password: string; hostKeyFingerprint: string; root: string };
 }
 
 export interface FileSystemContext {
@@ -355,6 +361,37 @@ export const fileSystemCases: FileSystemCase[] = [
       return [await readAll(store, 'FA-1.pdf'), warnings];
     },
     expected: ['% FA-1 on the share', [/^documents\.username and documents\.password are not used on Windows/]],
+  },
+  {
+    name: 'sftp store on Windows: password login, and a key file given relative to the mapping file\'s folder',
+    windowsOnly: 'ssh2 on Windows; sftp.test.ts runs the same on Linux',
+    run: async ({ fixture }) => {
+      const { password, ...server } = fixture.sftp!;
+      const out: unknown[] = [];
+      for (const auth of [{ password }, { privateKeyFile: 'keys\\id' }]) {
+        const store = await sftpAdapter.open(sftpAdapter.optionsSchema.parse({ ...server, ...auth }), { baseDir: join(fixture.base, 'mappings'), log: silentLogger });
+        try {
+          out.push(await readAll(store, '2024\\FA-1.pdf'));
+        } finally {
+          await store.close();
+        }
+      }
+      return out;
+    },
+    expected: ['% FA-1 over SFTP', '% FA-1 over SFTP'],
+  },
+  {
+    name: 'sftp store on Windows: agent: true without an agent running names the OpenSSH agent pipe, nothing sent',
+    windowsOnly: 'the OpenSSH agent of Windows is a named pipe',
+    run: async ({ fixture }) => {
+      const { password: _unused, ...server } = fixture.sftp!;
+      const e = await sftpAdapter
+        .open(sftpAdapter.optionsSchema.parse({ ...server, agent: true }), { baseDir: fixture.base, log: silentLogger })
+        .then((st) => st.close().then(() => 'opened'), (x: unknown) => [x instanceof AdapterConfigError, (x as Error).message]);
+      return e;
+    },
+    // Told as a setting to change (exit 2), not as a server out of reach that the next run retries.
+    expected: [true, /^documents\.agent: no SSH agent answers at \\\\\.\\pipe\\openssh-ssh-agent, so no login was tried\. .*Start-Service ssh-agent.*privateKeyFile/],
   },
   {
     name: 'archive: entry names as the namer gave them, UTF-8 flagged, whatever the platform\'s separator',

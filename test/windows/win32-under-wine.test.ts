@@ -13,10 +13,10 @@
 //   lists through such a link (the case's `underWine` says what Wine gives instead);
 // - \\server\share is a local folder to Wine (dosdevices/unc): no SMB, no logon.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { clearSecrets } from '../../src/secrets.js';
 import { fromWindowsPath, mapDrive, mapShare, runNodeUnderWine, toWindowsPath, wine } from '../helpers/wine.js';
 import { fileSystemCases, type Fixture } from './cases.js';
@@ -26,13 +26,16 @@ import type { RunnerOutput } from './runner.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
+// ssh2's native speed-ups are left out, as in the executable (scripts/bundle.ts): it falls back to JavaScript.
 function bundle(outFile: string): void {
-  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/esbuild'), ['test/windows/runner.ts', '--bundle', '--platform=node', '--format=cjs', '--target=node22', `--outfile=${outFile}`, '--log-level=warning'], { cwd: ROOT, encoding: 'utf8' });
+  const args = ['test/windows/runner.ts', '--bundle', '--platform=node', '--format=cjs', '--target=node22', '--external:cpu-features', '--external:*.node', `--outfile=${outFile}`, '--log-level=warning'];
+  const r = spawnSync(path.join(ROOT, 'node_modules/.bin/esbuild'), args, { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`esbuild could not bundle test/windows/runner.ts:\n${r.stderr}`);
 }
 
 describe('under the Windows node.exe (Wine)', () => {
   let work: string;
+  let sftpRoot: string | undefined;
   let output: RunnerOutput;
   let stderr = '';
 
@@ -43,7 +46,22 @@ describe('under the Windows node.exe (Wine)', () => {
     await layFixture(base);
     mapShare('FILESRV', 'Factures', path.join(base, 'share'));
     mapDrive('D', path.join(base, 'disk-d'));
-    const fixture: Fixture = { base: toWindowsPath(base), share: '\\\\FILESRV\\Factures', drive: 'D:', onZ: `Z:${base.replaceAll('/', '\\')}` };
+    // A folder of the test SFTP server, and the account's key beside the mapping file.
+    const server = inject('sshd');
+    sftpRoot = path.join(server.storeDir, `wine-${path.basename(work)}`);
+    await mkdir(path.join(sftpRoot, '2024'), { recursive: true });
+    await chmod(sftpRoot, 0o755);
+    await chmod(path.join(sftpRoot, '2024'), 0o755);
+    await writeFile(path.join(sftpRoot, '2024', 'FA-1.pdf'), '%PDF-1.4\n% FA-1 over SFTP\n', { mode: 0o644 });
+    await mkdir(path.join(base, 'mappings', 'keys'), { recursive: true });
+    await copyFile(server.keyFile, path.join(base, 'mappings', 'keys', 'id'));
+    const fixture: Fixture = {
+      base: toWindowsPath(base),
+      share: '\\\\FILESRV\\Factures',
+      drive: 'D:',
+      onZ: `Z:${base.replaceAll('/', '\\')}`,
+      sftp: { host: server.host, port: server.port, username: server.username, password: server.password, hostKeyFingerprint: server.hostFingerprint, root: sftpRoot },
+    };
     const runner = path.join(work, 'runner.cjs');
     bundle(runner);
     await writeFile(path.join(work, 'fixture.json'), JSON.stringify(fixture));
@@ -56,6 +74,7 @@ describe('under the Windows node.exe (Wine)', () => {
 
   afterAll(async () => {
     if (work) await rm(work, { recursive: true, force: true });
+    if (sftpRoot) await rm(sftpRoot, { recursive: true, force: true });
   });
 
   it('runs on a real win32: path is path.win32, Node 22', () => {

@@ -109,7 +109,7 @@ async function authOptions(options: SftpOptions, ctx: AdapterContext): Promise<P
     throw new AdapterConfigError('documents.passphrase is set but documents.privateKeyFile is not: the passphrase unlocks a key file.');
   }
   if (options.agent !== undefined && options.agent !== false) {
-    const agent = options.agent === true ? (process.env.SSH_AUTH_SOCK ?? (process.platform === 'win32' ? '\\\\.\\pipe\\openssh-ssh-agent' : undefined)) : options.agent;
+    const agent = agentPath(options);
     if (!agent) {
       throw new AdapterConfigError('documents.agent is true but SSH_AUTH_SOCK is not set for this account: give the agent socket path, or use privateKeyFile.');
     }
@@ -119,6 +119,12 @@ async function authOptions(options: SftpOptions, ctx: AdapterContext): Promise<P
     throw new AdapterConfigError('documents: give password, privateKeyFile or agent so that clearnox-sync can log in to the SFTP server.');
   }
   return auth;
+}
+
+/** Where ssh2 asks the agent: true means SSH_AUTH_SOCK, on Windows the OpenSSH agent service's pipe. */
+function agentPath(options: SftpOptions): string | undefined {
+  if (options.agent !== true) return options.agent || undefined;
+  return process.env.SSH_AUTH_SOCK ?? (process.platform === 'win32' ? '\\\\.\\pipe\\openssh-ssh-agent' : undefined);
 }
 
 function connectError(e: unknown, options: SftpOptions, where: string, pinned: string[], seen: ReturnType<ReturnType<typeof hostVerifier>['seen']>): Error {
@@ -131,6 +137,17 @@ function connectError(e: unknown, options: SftpOptions, where: string, pinned: s
     return new CredentialsRefusedError(
       `documents.username: the SFTP server ${where} refused the login of "${options.username}" (tried: ${tried}). Check the user name and the password or key, and that the key is in the account's authorized_keys.`,
     );
+  }
+  // No agent runs there: a server out of reach would be retried by the next run, this never heals.
+  if (/Failed to connect to agent|Pageant is not running/i.test(message)) {
+    const at = agentPath(options);
+    const start =
+      at === 'pageant'
+        ? 'Start Pageant in the session of the account that runs clearnox-sync and load the key into it'
+        : process.platform === 'win32'
+          ? 'Start the service "OpenSSH Authentication Agent" (in PowerShell as administrator: Set-Service ssh-agent -StartupType Automatic; Start-Service ssh-agent), then add the key with ssh-add as the account that runs clearnox-sync'
+          : 'Start the agent for the account that runs clearnox-sync and add the key to it (ssh-add)';
+    return new AdapterConfigError(`documents.agent: no SSH agent answers at ${at}, so no login was tried. ${start}; or give documents.privateKeyFile instead.`);
   }
   if (/passphrase|encrypted|Cannot parse privateKey/i.test(message)) {
     return new AdapterConfigError(`documents.privateKeyFile: the key cannot be used (${message}); check documents.passphrase.`);
