@@ -172,7 +172,7 @@ async function readSecretFile(target: string, raw: string, opts: ReferenceOption
   const full = path.resolve(opts.baseDir, target);
   let text: string;
   try {
-    text = (await readRegularFile(full)).toString('utf8');
+    text = decodeText(await readRegularFile(full));
   } catch (err) {
     return { error: `cannot read the file ${full} named by ${raw}: ${fileErrorReason(err)}` };
   }
@@ -180,6 +180,16 @@ async function readSecretFile(target: string, raw: string, opts: ReferenceOption
   const value = text.replace(/^\uFEFF/, '').replace(/[\r\n]+$/, '');
   if (value === '') return { error: `the file ${full} named by ${raw} is empty` };
   return { value };
+}
+
+/**
+ * UTF-8, or UTF-16 when a byte order mark says so: Windows PowerShell 5 writes `"..." > file` in
+ * UTF-16 LE, and so does Notepad's "Unicode"; read as UTF-8, the secret would be wrong.
+ */
+function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  if (bytes[0] === 0xfe && bytes[1] === 0xff && bytes.length % 2 === 0) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
+  return bytes.toString('utf8');
 }
 
 function fileErrorReason(err: unknown): string {

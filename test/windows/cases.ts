@@ -111,7 +111,7 @@ export const pathCases: PathCase[] = [
 ];
 
 /**
- * The folder both runs work in, made by `makeFixture` from Linux (links cannot be made by node.exe
+ * The folder both runs work in, laid by fixture.ts from Linux (links cannot be made by node.exe
  * under Wine) and named in the platform's own form: C:\... under Wine, /tmp/... on Linux.
  */
 export interface Fixture {
@@ -153,7 +153,10 @@ export interface FileSystemCase {
 const SECRET = 's3cr3t-from-file';
 
 /** The fixture's files, laid from Linux: `link` makes a symbolic link. */
-export const FIXTURE_FILES: { path: string; content?: string; link?: string }[] = [
+export const FIXTURE_FILES: { path: string; content?: string | Uint8Array; link?: string }[] = [
+  // As Windows PowerShell 5 writes `"..." > file` (and Notepad saves as "Unicode"): UTF-16 LE, BOM, CRLF.
+  { path: 'secrets/powershell.txt', content: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('pw-from-powershell\r\n', 'utf16le')]) },
+  { path: 'secrets/utf16be.txt', content: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('pw-big-endian\r\n', 'utf16le').swap16()]) },
   { path: 'store/2024/FA-1.pdf', content: '%PDF-1.4\n% FA-1\n' },
   { path: 'store/2024/..FA-3.pdf', content: '%PDF-1.4\n% FA-3\n' },
   { path: 'store/..FA-4.pdf', content: '%PDF-1.4\n% FA-4\n' },
@@ -218,6 +221,15 @@ export const fileSystemCases: FileSystemCase[] = [
       return out.value;
     },
     expected: { s: SECRET },
+  },
+  {
+    name: 'references: ${file:} written by Windows PowerShell (UTF-16 with a BOM) is read as text',
+    run: async ({ fixture }) => {
+      const tree = { a: `\${file:${join(fixture.base, 'secrets', 'powershell.txt')}}`, b: `\${file:${join(fixture.base, 'secrets', 'utf16be.txt')}}` };
+      const out = await resolveReferences(tree, { baseDir: fixture.base, env: {} });
+      return [out.value, out.problems];
+    },
+    expected: [{ a: 'pw-from-powershell', b: 'pw-big-endian' }, []],
   },
   {
     name: 'references: ${file:} relative to the mapping file\'s folder, also climbing with ..\\',
