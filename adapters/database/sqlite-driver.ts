@@ -64,9 +64,8 @@ export function loadSqliteDriver(name: SqliteDriverName | undefined = tuning.dri
   const wanted = name ?? (nodeSqlite() ? 'node:sqlite' : 'better-sqlite3');
   let driver = loaded.get(wanted);
   if (!driver) {
-    driver = wanted === 'node:sqlite' ? loadNodeSqlite() : loadBetterSqlite3(name === undefined);
+    driver = wanted === 'node:sqlite' ? loadNodeSqlite() : loadBetterSqlite3();
     loaded.set(wanted, driver);
-    driver.catch(() => loaded.delete(wanted));
   }
   return driver;
 }
@@ -276,7 +275,7 @@ interface BetterDatabase {
 }
 type BetterConstructor = new (file: string, options: { readonly: boolean; fileMustExist: boolean; timeout: number }) => BetterDatabase;
 
-async function loadBetterSqlite3(asFallback: boolean): Promise<SqliteDriver> {
+async function loadBetterSqlite3(): Promise<SqliteDriver> {
   let Database: BetterConstructor;
   try {
     // Loaded only where node:sqlite is missing: the single executable has no native add-on.
@@ -286,7 +285,7 @@ async function loadBetterSqlite3(asFallback: boolean): Promise<SqliteDriver> {
   } catch (e) {
     const why = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new Error(
-      asFallback
+      !nodeSqlite()
         ? `SQLite cannot be opened: this Node.js (${process.version}) has no node:sqlite (it comes with Node.js 22.13 and later), and the better-sqlite3 package does not load (${why}). Run clearnox-sync with Node.js 22.13 or later, or reinstall it with npm ci under this Node.js.`
         : `better-sqlite3 does not load under Node.js ${process.version}: ${why}`,
       { cause: e },
