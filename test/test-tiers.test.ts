@@ -26,7 +26,7 @@ const testFiles = readdirSync(path.join(ROOT, 'test'), { recursive: true, encodi
   .filter((f) => f.endsWith('.test.ts'))
   .sort();
 
-/** What this module itself needs from the set-ups: what it injects, Wine, or a module of theirs. */
+/** What this module itself needs from the set-ups (a server, Wine): what it injects, or a module of theirs. */
 function ownNeed(file: string, source: ts.SourceFile): string | undefined {
   if (SETUP_MADE[file]) return SETUP_MADE[file];
   let need: string | undefined;
@@ -43,8 +43,6 @@ function ownNeed(file: string, source: ts.SourceFile): string | undefined {
     if (need) return;
     if (injectsFromVitest && ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'inject') {
       need = `inject(${node.arguments[0]?.getText(source) ?? ''}), what a global set-up provides`;
-    } else if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) && /\bwine64\b/.test(node.text)) {
-      need = 'Wine';
     }
     ts.forEachChild(node, visit);
   };
