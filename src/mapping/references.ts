@@ -170,11 +170,17 @@ function readEnv(name: string, opts: ReferenceOptions): { value: string } | { er
 
 async function readSecretFile(target: string, raw: string, opts: ReferenceOptions): Promise<{ value: string } | { error: string }> {
   const full = path.resolve(opts.baseDir, target);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = decodeText(await readRegularFile(full));
+    bytes = await readRegularFile(full);
   } catch (err) {
     return { error: `cannot read the file ${full} named by ${raw}: ${fileErrorReason(err)}` };
+  }
+  const text = decodeText(bytes);
+  if (text === null) {
+    return {
+      error: `the file ${full} named by ${raw} is not saved as UTF-8 (it holds a character in another encoding, such as ANSI); in Notepad use File > Save As with Encoding: UTF-8`,
+    };
   }
   // Notepad adds a BOM and most editors a final newline; neither is part of the secret.
   const value = text.replace(/^\uFEFF/, '').replace(/[\r\n]+$/, '');
@@ -184,12 +190,17 @@ async function readSecretFile(target: string, raw: string, opts: ReferenceOption
 
 /**
  * UTF-8, or UTF-16 when a byte order mark says so: Windows PowerShell 5 writes `"..." > file` in
- * UTF-16 LE, and so does Notepad's "Unicode"; read as UTF-8, the secret would be wrong.
+ * UTF-16 LE, and so does Notepad's "Unicode". null for anything else (ANSI): read as UTF-8, the
+ * secret would be another one, and the server's refusal would not say why.
  */
-function decodeText(bytes: Buffer): string {
+function decodeText(bytes: Buffer): string | null {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
   if (bytes[0] === 0xfe && bytes[1] === 0xff && bytes.length % 2 === 0) return Buffer.from(bytes.subarray(2)).swap16().toString('utf16le');
-  return bytes.toString('utf8');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 function fileErrorReason(err: unknown): string {

@@ -156,6 +156,7 @@ const SECRET = 's3cr3t-from-file';
 export const FIXTURE_FILES: { path: string; content?: string | Uint8Array; link?: string }[] = [
   // As Windows PowerShell 5 writes `"..." > file` (and Notepad saves as "Unicode"): UTF-16 LE, BOM, CRLF.
   { path: 'secrets/powershell.txt', content: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('pw-from-powershell\r\n', 'utf16le')]) },
+  { path: 'secrets/ansi.txt', content: Buffer.from('mot-de-passe-\xe9t\xe9\r\n', 'latin1') },
   { path: 'secrets/utf16be.txt', content: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('pw-big-endian\r\n', 'utf16le').swap16()]) },
   { path: 'store/2024/FA-1.pdf', content: '%PDF-1.4\n% FA-1\n' },
   { path: 'store/2024/..FA-3.pdf', content: '%PDF-1.4\n% FA-3\n' },
@@ -223,13 +224,17 @@ export const fileSystemCases: FileSystemCase[] = [
     expected: { s: SECRET },
   },
   {
-    name: 'references: ${file:} written by Windows PowerShell (UTF-16 with a BOM) is read as text',
+    name: 'references: ${file:} written by Windows PowerShell (UTF-16 with a BOM) is read as text, one in ANSI refused',
     run: async ({ fixture }) => {
-      const tree = { a: `\${file:${join(fixture.base, 'secrets', 'powershell.txt')}}`, b: `\${file:${join(fixture.base, 'secrets', 'utf16be.txt')}}` };
-      const out = await resolveReferences(tree, { baseDir: fixture.base, env: {} });
-      return [out.value, out.problems];
+      const tree = { a: `\${file:${join(fixture.base, 'secrets', 'powershell.txt')}}`, b: `\${file:${join(fixture.base, 'secrets', 'utf16be.txt')}}`, c: '${file:..\\secrets\\ansi.txt}'.replaceAll('\\', path.sep) };
+      const out = await resolveReferences(tree, { baseDir: join(fixture.base, 'mappings'), env: {} });
+      return [out.value, out.problems.map((p) => p.message)];
     },
-    expected: [{ a: 'pw-from-powershell', b: 'pw-big-endian' }, []],
+    // One in ANSI (Windows-1252) is refused, saying how to save it, rather than read as another secret.
+    expected: [
+      { a: 'pw-from-powershell', b: 'pw-big-endian', c: /^\$\{file:\.\.[\\/]secrets[\\/]ansi\.txt\}$/ },
+      [/^the file .*ansi\.txt named by \$\{file:.*\} is not saved as UTF-8 .*Encoding: UTF-8$/],
+    ],
   },
   {
     name: 'references: ${file:} relative to the mapping file\'s folder, also climbing with ..\\',
