@@ -423,27 +423,32 @@ export const fileSystemCases: FileSystemCase[] = [
     expected: [0, [{ name: 'FA_2024_001.pdf', utf8: false }, { name: 'Fâcture 7.pdf', utf8: true }, { name: 'metadata.json', utf8: false }]],
   },
   {
-    name: 'state: the state file names its mapping file; the same file in another case is the same on Windows',
+    name: 'state: the mapping file named in another case is the same on Windows, and its kept archive still the one to send again',
     run: async ({ fixture }) => {
       const stateDir = join(fixture.base, 'state');
       const mapping = join(fixture.base, 'mappings', 'acme.yaml');
       const first = await RunState.open(stateDir, mapping, silentLogger);
-      await first.sending({ idempotencyKey: 'k1', runId: 'r1', sentAt: new Date(0).toISOString(), entryIds: ['e1'], archive: join(fixture.base, 'archive-state.zip') });
+      const work = await first.makeWorkFolder();
+      await writeFile(join(work, 'a.zip'), 'zip 1');
+      await first.sending({ idempotencyKey: 'k1', runId: 'r1', sentAt: new Date(0).toISOString(), entryIds: ['e1'], archive: join(work, 'a.zip') });
+      await first.keepArchive('k1');
       await first.close();
+      // The task's command line written again with another case: on Windows, the same files.
       const upper = join(fixture.base, 'MAPPINGS', 'ACME.yaml');
-      const again = await RunState.open(stateDir, upper, silentLogger).then(
+      const { log, warnings } = recorder();
+      return RunState.open(stateDir, upper, log).then(
         async (s) => {
-          const n = s.pending.length;
+          const kept = s.pending.map((p) => p.archive && readFile(p.archive, 'utf8'));
           await s.close();
-          return n;
+          return [await Promise.all(kept), warnings];
         },
         (e: Error) => e.message,
       );
-      return again;
     },
-    expected: 1,
+    // The kept archive is still the one to send again.
+    expected: [['zip 1'], []],
     // Another file name on Linux, hence a state file of its own.
-    expectedOnLinux: 0,
+    expectedOnLinux: [[], []],
   },
   {
     name: 'local store: the folder walk lists files with / between folders and follows no link',
