@@ -26,6 +26,8 @@ export interface WineRunOptions {
   timeoutMs?: number;
   /** Written to the program's standard input (a file too); default: nothing. */
   input?: string;
+  /** The Wine to use; default: what test/services/wine.ts provides (inject works in tests only). */
+  wine?: WineInfo;
 }
 
 export const wine = (): WineInfo => inject('wine');
@@ -35,7 +37,7 @@ export const wine = (): WineInfo => inject('wine');
  * given to the Windows program as they are: a path argument must be a Windows one (toWindowsPath).
  */
 export async function runUnderWine(exe: string, args: string[], opts: WineRunOptions = {}): Promise<WineRun> {
-  const { prefix } = wine();
+  const { prefix } = opts.wine ?? wine();
   const io = await mkdtemp(path.join(os.tmpdir(), 'cnx-wine-run-'));
   const files = { stdin: path.join(io, 'stdin'), stdout: path.join(io, 'stdout'), stderr: path.join(io, 'stderr') };
   await writeFile(files.stdin, opts.input ?? '');
@@ -64,7 +66,7 @@ export async function runUnderWine(exe: string, args: string[], opts: WineRunOpt
 
 /** Runs the Windows node.exe with `args` (a script's path in it given as a Windows path). */
 export function runNodeUnderWine(args: string[], opts: WineRunOptions = {}): Promise<WineRun> {
-  return runUnderWine(wine().nodeExe, args, opts);
+  return runUnderWine((opts.wine ?? wine()).nodeExe, args, opts);
 }
 
 function dosdevices(prefix: string): string {
