@@ -21,7 +21,7 @@ export interface WineRun {
 export interface WineRunOptions {
   /** A Linux folder (Wine shows it as Z:\...); default: a new temporary folder. */
   cwd?: string;
-  /** Added to the minimal environment (WINEPREFIX, WINEDEBUG, HOME, PATH). */
+  /** Added to the minimal environment (WINEPREFIX, WINEDEBUG, HOME, PATH, a UTF-8 LANG). */
   env?: Record<string, string>;
   timeoutMs?: number;
   /** Written to the program's standard input (a file too); default: nothing. */

@@ -37,6 +37,9 @@ export function wineEnvironment(prefix: string): Record<string, string> {
     WINEDLLOVERRIDES: 'mscoree,mshtml=',
     HOME: process.env.HOME ?? os.homedir(),
     PATH: process.env.PATH ?? '/usr/bin:/bin',
+    // Wine maps Linux file names to Windows ones through the locale's character set: without a
+    // UTF-8 one, "été" on disk is not the "été" a Windows program asks for.
+    LANG: 'C.UTF-8',
   };
 }
 

@@ -159,6 +159,7 @@ export const FIXTURE_FILES: { path: string; content?: string | Uint8Array; link?
   { path: 'secrets/ansi.txt', content: Buffer.from('mot-de-passe-\xe9t\xe9\r\n', 'latin1') },
   { path: 'secrets/utf16be.txt', content: Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('pw-big-endian\r\n', 'utf16le').swap16()]) },
   { path: 'store/2024/FA-1.pdf', content: '%PDF-1.4\n% FA-1\n' },
+  { path: 'store/2024/Facture n°5 été.pdf', content: '%PDF-1.4\n% FA-5\n' },
   { path: 'store/2024/..FA-3.pdf', content: '%PDF-1.4\n% FA-3\n' },
   { path: 'store/..FA-4.pdf', content: '%PDF-1.4\n% FA-4\n' },
   { path: 'store/2024/to-outside.pdf', link: '../../outside/secret.pdf' },
@@ -264,9 +265,9 @@ export const fileSystemCases: FileSystemCase[] = [
     run: async ({ fixture }) => {
       const { store, error } = await openStore(`..${path.sep}store`, join(fixture.base, 'mappings'));
       if (!store) return error;
-      return [store.description === join(fixture.base, 'store'), await readAll(store, '2024\\FA-1.pdf'), await readAll(store, '2024/FA-1.pdf')];
+      return [store.description === join(fixture.base, 'store'), await readAll(store, '2024\\FA-1.pdf'), await readAll(store, '2024/FA-1.pdf'), await readAll(store, '2024\\Facture n°5 été.pdf')];
     },
-    expected: [true, '% FA-1', '% FA-1'],
+    expected: [true, '% FA-1', '% FA-1', '% FA-5'],
   },
   {
     name: 'local store: no way out of the root, by .., an absolute path or a link; a link inside is read',
@@ -459,9 +460,9 @@ export const fileSystemCases: FileSystemCase[] = [
       for await (const f of store.list!('')) listed.push(f.path);
       return [listed.sort(), await readAll(store, '2024/outside-folder/secret.pdf')];
     },
-    expected: [['..FA-4.pdf', '2024/..FA-3.pdf', '2024/FA-1.pdf'], 'outside_root'],
+    expected: [['..FA-4.pdf', '2024/..FA-3.pdf', '2024/FA-1.pdf', '2024/Facture n°5 été.pdf'], 'outside_root'],
     underWine: {
-      expected: [['..FA-4.pdf', '2024/..FA-3.pdf', '2024/FA-1.pdf', '2024/inside.pdf', '2024/to-outside.pdf'], 'outside_root'],
+      expected: [['..FA-4.pdf', '2024/..FA-3.pdf', '2024/FA-1.pdf', '2024/Facture n°5 été.pdf', '2024/inside.pdf', '2024/to-outside.pdf'], 'outside_root'],
       why: 'Wine shows a Linux link to a file as that file (no reparse point), so the walk lists it; reading what lies outside is still refused',
     },
   },
