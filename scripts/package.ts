@@ -9,10 +9,12 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import archiver from 'archiver';
 import { inject as postject } from 'postject';
+import lockfile from 'proper-lockfile';
 import { bundle, packageVersion, ROOT } from './bundle.js';
 import { thirdPartyLicenses } from './licenses.js';
 import { EXECUTABLE_NODE, nodeBinary, type NodeTarget } from './node-binary.js';
 import { removePeSignature } from './pe-signature.js';
+import { setWindowsVersionInfo } from './windows-resources.js';
 
 // Node looks for this fuse in its own binary to know that a program was injected.
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -60,7 +62,17 @@ async function seaBlob(work: string): Promise<string> {
 }
 
 async function inject(executable: string, blob: string): Promise<void> {
-  await postject(executable, 'NODE_SEA_BLOB', await readFile(blob), { sentinelFuse: SEA_FUSE });
+  // postject's ELF library warns of every note section of the stripped binary it cannot name;
+  // harmless (the test suite runs what it makes), and it would bury the build's real output.
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!/^warning: Can't find string offset for section name/.test(String(args[0]))) warn(...args);
+  };
+  try {
+    await postject(executable, 'NODE_SEA_BLOB', await readFile(blob), { sentinelFuse: SEA_FUSE });
+  } finally {
+    console.warn = warn;
+  }
 }
 
 function textForWindows(text: string): string {
@@ -94,7 +106,10 @@ async function packTarget(target: NodeTarget, blob: string, work: string): Promi
   const executable = path.join(folder, exeName);
   await copyFile(nodeBinary(target, 22), executable);
   await chmod(executable, 0o755);
-  if (windows) removePeSignature(executable);
+  if (windows) {
+    removePeSignature(executable);
+    await setWindowsVersionInfo(executable, { version: packageVersion(), description: 'clearnox-sync: attaches invoice PDFs to Clearnox entries' });
+  }
   // The official Linux binary keeps its symbol table (about 18 MB): not needed to run.
   else if (spawnSync('strip', [executable]).status !== 0) throw new Error('strip failed on the Linux executable');
   await inject(executable, blob);
@@ -137,6 +152,18 @@ async function inputsDigest(blob: string): Promise<string> {
  * are kept as they are (the tests ask for them on every run; injecting takes a minute).
  */
 export async function buildReleases(targets: readonly NodeTarget[] = TARGETS, opts: { reuse?: boolean } = {}): Promise<Release[]> {
+  await mkdir(RELEASE_DIR, { recursive: true });
+  // Two test runs at once would otherwise build into the same folders. postject holds the event
+  // loop for tens of seconds, in which the lock cannot be refreshed: hence the long staleness.
+  const release = await lockfile.lock(RELEASE_DIR, { stale: 600_000, update: 30_000, retries: { retries: 600, minTimeout: 1000, maxTimeout: 1000 } });
+  try {
+    return await build(targets, opts);
+  } finally {
+    await release();
+  }
+}
+
+async function build(targets: readonly NodeTarget[], opts: { reuse?: boolean }): Promise<Release[]> {
   const work = path.join(RELEASE_DIR, '.work');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });

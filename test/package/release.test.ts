@@ -5,6 +5,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
+import { nodeBinary } from '../../scripts/node-binary.js';
+import { peSignatureSize } from '../../scripts/pe-signature.js';
+import { windowsVersionInfo } from '../../scripts/windows-resources.js';
 import { releases } from '../helpers/executable.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -105,5 +108,19 @@ describe.each([
     expect(text).not.toContain('better-sqlite3@');
     expect(text).toMatch(/Permission is hereby granted/);
     expect(await readFile(path.join(release().folder, 'LICENSE.txt'), 'utf8')).toMatch(/clearnox-sync/);
+  });
+});
+
+describe('the Windows executable file', () => {
+  it('says it is clearnox-sync and its version (Task Manager, Properties), not Node.js', async () => {
+    const info = await windowsVersionInfo(releases().windows.executable);
+    expect(info).toMatchObject({ ProductName: 'clearnox-sync', OriginalFilename: 'clearnox-sync.exe', ProductVersion: `${VERSION}.0` });
+    expect(info['FileDescription']).toMatch(/^clearnox-sync/);
+    expect(JSON.stringify(info)).not.toMatch(/Node\.js JavaScript Runtime/);
+  });
+
+  it("carries no signature: Node.js's, which injecting the program broke, is removed", () => {
+    expect(peSignatureSize(nodeBinary('win-x64', 22))).toBeGreaterThan(0);
+    expect(peSignatureSize(releases().windows.executable)).toBe(0);
   });
 });
