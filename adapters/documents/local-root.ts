@@ -30,14 +30,14 @@ export function mappedDriveWarning(root: string, resolved: string | null, platfo
   const drive = DRIVE.exec(root)?.[1]?.toUpperCase();
   if (!drive) return null;
   const advice =
-    'A task run by Task Scheduler under another account, as SYSTEM, or "whether the user is logged on or not" does not see ' +
+    'a task run by Task Scheduler under another account, as SYSTEM, or "whether the user is logged on or not" does not see ' +
     "the mapped drives of the user's session";
   if (resolved && UNC.test(resolved)) {
     const unc = resolved.replace(/^\\\\\?\\UNC\\/i, '\\\\');
-    return `documents.root uses the drive ${drive}:, which is the network share ${unc}. ${advice}: write root: ${unc} instead.`;
+    return `documents.root uses the drive ${drive}:, which is the network share ${unc}: write root: ${unc} instead, since ${advice}.`;
   }
   if (`${drive}:` !== systemDrive.toUpperCase()) {
-    return `documents.root uses the drive ${drive}:. If ${drive}: is a mapped network drive, note: ${advice}; write the share's UNC path (\\\\server\\share\\folder) instead.`;
+    return `documents.root uses the drive ${drive}:. If ${drive}: is a mapped network drive, write the share's UNC path (\\\\server\\share\\folder) instead, since ${advice}.`;
   }
   return null;
 }

@@ -47,19 +47,19 @@ export const pathCases: PathCase[] = [
     name: 'mappedDriveWarning: a mapped drive gets a Task Scheduler warning with the UNC path to use',
     of: 'local-root',
     run: ({ platform }) => mappedDriveWarning('Z:\\Factures\\2024', '\\\\FILESRV\\Factures\\2024', platform),
-    expected: /^documents\.root uses the drive Z:, which is the network share \\\\FILESRV\\Factures\\2024\. .*Task Scheduler.*: write root: \\\\FILESRV\\Factures\\2024 instead\.$/,
+    expected: /^documents\.root uses the drive Z:, which is the network share \\\\FILESRV\\Factures\\2024: write root: \\\\FILESRV\\Factures\\2024 instead, since a task run by Task Scheduler .* does not see the mapped drives of the user's session\.$/,
   },
   {
     name: 'mappedDriveWarning: a lower-case drive with slashes resolved to a \\\\?\\UNC\\ path',
     of: 'local-root',
     run: ({ platform }) => mappedDriveWarning('z:/Factures', '\\\\?\\UNC\\FILESRV\\Factures', platform),
-    expected: /drive Z:, which is the network share \\\\FILESRV\\Factures\. .*write root: \\\\FILESRV\\Factures instead/,
+    expected: /drive Z:, which is the network share \\\\FILESRV\\Factures: write root: \\\\FILESRV\\Factures instead/,
   },
   {
     name: 'mappedDriveWarning: another drive letter gets the softer warning',
     of: 'local-root',
     run: ({ platform }) => mappedDriveWarning('D:\\Factures', 'D:\\Factures', platform),
-    expected: /^documents\.root uses the drive D:\. If D: is a mapped network drive, note: .*\\\\server\\share\\folder/,
+    expected: /^documents\.root uses the drive D:\. If D: is a mapped network drive, write the share's UNC path \(\\\\server\\share\\folder\) instead, since a task run by Task Scheduler .*session\.$/,
   },
   {
     name: 'mappedDriveWarning: none for the system drive, whatever its case, nor for a UNC root',
@@ -362,7 +362,7 @@ export const fileSystemCases: FileSystemCase[] = [
       const c = await openStore(join(fixture.base, 'store'), fixture.base);
       return [d.error ?? (await readAll(d.store!, 'FA-2.pdf')), d.warnings, c.warnings];
     },
-    expected: ['% FA-2', [/^documents\.root uses the drive [D-Y]:\. If [D-Y]: is a mapped network drive, note: .*Task Scheduler/], []],
+    expected: ['% FA-2', [/^documents\.root uses the drive [D-Y]:\. If [D-Y]: is a mapped network drive, write the share's UNC path .* instead, since a task run by Task Scheduler/], []],
   },
   {
     name: 'local store: a missing drive-letter root is refused (exit 2) with the mapped-drive advice',
