@@ -215,6 +215,9 @@ export async function connectKnex(settings: KnexSettings, ctx: AdapterContext, c
     connection: settings.connection as never,
     pool: { min: 0, max: connections, ...(settings.afterCreate ? { afterCreate: settings.afterCreate } : {}) },
     acquireConnectionTimeout: (settings.connectTimeoutSeconds + 5) * 1000,
+    // knex puts the failed statement before the database's message, by default with every value
+    // written into it; as sent (placeholders), runExplained can take it off again.
+    compileSqlOnError: false,
     log: quietLog(ctx),
   });
   await connectOrExplain(db, settings.dialect);

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { AdapterConfigError, type AdapterContext, type DatabaseAdapter } from '../types.js';
-import { DatabaseUnreachableError, queryFailed } from './errors.js';
+import { DatabaseUnreachableError, lineNaming, queryFailed } from './errors.js';
 import { checkQuery, openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { BUSY_TIMEOUT_MS } from './sqlite-driver.js';
 import { SqliteClient } from './sqlite-knex-client.js';
@@ -57,7 +57,14 @@ function sqliteDialect(filename: string): Dialect {
           { cause: e },
         );
       }
-      return code.startsWith('SQLITE_') ? queryFailed(target, e, sql, undefined) : (e as Error);
+      return code.startsWith('SQLITE_') ? queryFailed(target, e, sql, lineOf(sql, String((e as Error).message))) : (e as Error);
     },
   };
+}
+
+// SQLite tells no line: the line is the one naming what it did not find ("no such column: numbr")
+// or the word it stopped at ('near "FORM": syntax error').
+function lineOf(sql: string | undefined, message: string): number | undefined {
+  const name = /no such (?:column|table|function): (\S+)/.exec(message)?.[1] ?? /near "([^"]+)"/.exec(message)?.[1];
+  return name ? lineNaming(sql, `'${name}'`) : undefined;
 }
