@@ -5,11 +5,42 @@ import { z } from 'zod';
 import type { DatabaseAdapter, DocumentStoreAdapter } from '../../adapters/types.js';
 import { LIMITS } from '../clearnox/contract.js';
 import { DEFAULT_REPEATS } from '../clearnox/retry.js';
-import { FolderIndexSchema, type FolderIndexSection } from '../pipeline/folder-index.js';
 import { baseUrlProblem } from './base-url.js';
 import { secret } from './secret-keys.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
+
+/** documents.index: src/pipeline/folder-index.ts scans the store with it. */
+export const FolderIndexSchema = z
+  .object({
+    pattern: z
+      .string()
+      .min(1)
+      .refine(
+        (p) => {
+          try {
+            new RegExp(p, 'u');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'not a valid regular expression' },
+      )
+      .describe(
+        'Regular expression matched against each file name (without its folder); the group named "number" (or the first group) is the document number, e.g. "^(?<number>FA\\\\d+).*\\\\.pdf$". Files whose name does not match are skipped.',
+      ),
+    folders: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('Sub-folders of the root to scan, e.g. ["2024", "2025"] (default: the whole root, sub-folders included).'),
+    ignoreCase: z.boolean().default(true).describe('Match the pattern without regard to case ("fa123.PDF" as "FA123.pdf").'),
+  })
+  .strict()
+  .describe('Find the PDFs by file name instead of by a path from the database: the store is scanned once per run.');
+
+export type FolderIndexSection = z.output<typeof FolderIndexSchema>;
 
 export const ClearnoxSectionSchema = z
   .object({

@@ -3,40 +3,9 @@
 // A name that does not match is skipped (most folders also hold other files); only the paths
 // of matching files are kept, so memory follows the number of invoices, not of files.
 import path from 'node:path';
-import { z } from 'zod';
 import { AdapterConfigError, DocumentError, type AdapterContext, type DocumentStore } from '../../adapters/types.js';
+import type { FolderIndexSection } from '../mapping/schema.js';
 import type { Normaliser } from '../match/normalise.js';
-
-export const FolderIndexSchema = z
-  .object({
-    pattern: z
-      .string()
-      .min(1)
-      .refine(
-        (p) => {
-          try {
-            new RegExp(p, 'u');
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { message: 'not a valid regular expression' },
-      )
-      .describe(
-        'Regular expression matched against each file name (without its folder); the group named "number" (or the first group) is the document number, e.g. "^(?<number>FA\\\\d+).*\\\\.pdf$". Files whose name does not match are skipped.',
-      ),
-    folders: z
-      .array(z.string().min(1))
-      .min(1)
-      .optional()
-      .describe('Sub-folders of the root to scan, e.g. ["2024", "2025"] (default: the whole root, sub-folders included).'),
-    ignoreCase: z.boolean().default(true).describe('Match the pattern without regard to case ("fa123.PDF" as "FA123.pdf").'),
-  })
-  .strict()
-  .describe('Find the PDFs by file name instead of by a path from the database: the store is scanned once per run.');
-
-export type FolderIndexSection = z.output<typeof FolderIndexSchema>;
 
 export interface FolderIndex {
   /** Normalised document number -> paths of the files named for it. */
