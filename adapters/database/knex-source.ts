@@ -12,7 +12,7 @@ const LISTS = /:(documentNumbers|normalizedNumbers)\b/g;
 
 /** What differs between databases for a look-up. */
 export interface Dialect {
-  /** Most values one statement may bind (SQL Server: 2,100; PostgreSQL, MySQL: 65,535). */
+  /** Most values one statement may bind (SQL Server: 2,098 of its 2,100, sp_executesql taking 2; PostgreSQL, MySQL: 65,535). */
   maxParameters: number;
   /**
    * Turns a driver error into one a person can act on. `sql` is the query as the mapping file

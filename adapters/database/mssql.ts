@@ -58,7 +58,9 @@ const MssqlOptions = z
 type Options = z.output<typeof MssqlOptions>;
 
 // At most 2,100 parameters per request (knex's whereIn does not split, so the batch is split here).
-export const MSSQL_MAX_PARAMETERS = 2_100;
+// tedious runs a statement through sp_executesql, whose own @statement and @params count among
+// them: a statement keeps 2,098.
+export const MSSQL_MAX_PARAMETERS = 2_098;
 
 /** The settings after a connection string, a `SERVER\INSTANCE` host or a `DOMAIN\user` are taken apart. */
 export interface MssqlSettings {

@@ -204,7 +204,7 @@ describe('Sage 100 for SQL Server (compiled only: no SQL Server runs here)', () 
     expect(native.sql).toContain('FROM dbo.F_DOCENTETE');
     expect(native.sql).toMatch(/AND DO_Piece IN \(@p0, @p1\)\s*$/);
     expect(native.bindings).toEqual(['FA00012', 'FA00013']);
-    expect(compiled.maxBatchSize).toBe(2_100);
+    expect(compiled.maxBatchSize).toBe(2_098);
     await compiled.close();
   });
 
