@@ -4,6 +4,7 @@
 // unanswered past the timeout marks the connection lost, so a silent network cannot hang a run.
 import type { ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
+import { maxReadLength, sshClientOf } from './ssh2-internals.js';
 
 export class ConnectionLost extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -45,7 +46,7 @@ export class SftpConnection {
     });
     const sftp = (await client.connect(config as SftpClient.ConnectOptions)) as unknown as SFTPWrapper;
     // Requests are small and answered one by one: Nagle's delay would be paid on each of them.
-    (client as unknown as { client: { setNoDelay(on: boolean): void } }).client.setNoDelay(true);
+    sshClientOf(client).setNoDelay(true);
     conn = new SftpConnection(client, sftp, timeoutMs);
     return conn;
   }
@@ -123,7 +124,7 @@ export class SftpConnection {
 
   /** Maximum bytes one read request may ask for on this server (ssh2 splits larger ones). */
   get maxRead(): number {
-    return (this.sftp as unknown as { _maxReadLen?: number })._maxReadLen ?? 32 * 1024;
+    return maxReadLength(this.sftp);
   }
 
   closeHandle(handle: Buffer): Promise<void> {
@@ -155,7 +156,7 @@ export class SftpConnection {
 
   private destroy(): void {
     try {
-      (this.client as unknown as { client: { destroy(): void } }).client.destroy();
+      sshClientOf(this.client).destroy();
     } catch {
       // already gone
     }
