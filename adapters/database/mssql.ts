@@ -18,18 +18,18 @@ const MssqlOptions = z
       .string()
       .min(1)
       .optional()
-      .describe('Named instance, e.g. SAGE100 for SQL01\\SAGE100 (found through the SQL Server Browser, UDP 1434); leave port out.'),
+      .describe('Named instance, e.g. SAGE100 (or write host as `SQL01\\SAGE100`), found through the SQL Server Browser (UDP 1434); leave port out.'),
     domain: z
       .string()
       .min(1)
       .optional()
-      .describe('Windows domain of the user for Windows (NTLM) authentication; without it the user is a SQL Server login.'),
+      .describe('Windows domain of the user for Windows (NTLM) authentication, when user does not name it as `DOMAIN\\account`; without either, the user is a SQL Server login.'),
     encrypt: z.boolean().default(true).describe('Encrypt the connection (SQL Server 2022 and Azure require it).'),
     trustServerCertificate: z
       .boolean()
       .default(false)
       .describe(
-        'Accept the server\'s certificate without checking it: whoever answers at the server\'s address then receives the login\'s password, so with a SQL Server login it is refused unless allowPasswordWithoutVerifiedTls is set. Give caCertificate instead.',
+        'Accept the server\'s certificate without checking it: whoever answers at the server\'s address then receives the login\'s password, so with a SQL Server login it is refused unless allowPasswordWithoutVerifiedTls is set (a Windows login sends no password). Give caCertificate instead.',
       ),
     caCertificate: z
       .string()

@@ -16,10 +16,10 @@ export function serverShape(engine: string, defaultPort: number, connectionStrin
     user: z.string().min(1).optional().describe('Database user; give it read access only (see the GRANT in docs/databases.md).'),
     password: secret(z.string().min(1))
       .optional()
-      .describe('Password of the user: a reference such as ${env:ERP_DB_PASSWORD} or ${file:db-password.txt}, never the password itself.'),
+      .describe('Password of the user: a reference such as `${env:ERP_DB_PASSWORD}` or `${file:db-password.txt}`, never the password itself.'),
     connectionString: connectionString(z.string().min(1))
       .optional()
-      .describe(`Instead of host, port, database, user and password: ${connectionStringExample} (the password as a reference).`),
+      .describe(`Instead of host, port, database, user and password: \`${connectionStringExample}\` (the password as a reference).`),
     connectTimeoutSeconds: z.number().positive().max(600).default(15).describe('How long to wait for the server to accept the connection.'),
   };
 }

@@ -9,7 +9,7 @@ import { SqliteClient } from './sqlite-knex-client.js';
 
 const SqliteOptions = z
   .object({
-    path: z.string().min(1).describe('SQLite database file, relative to the mapping file or absolute.'),
+    path: z.string().min(1).describe('SQLite database file, relative to the mapping file or absolute; opened read-only (a missing file is an error, never created).'),
   })
   .strict();
 

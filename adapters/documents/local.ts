@@ -11,7 +11,7 @@ import { storeSegments } from './store-path.js';
 
 const LocalOptions = z
   .object({
-    root: z.string().min(1).describe('Folder holding the PDFs: a local path or a UNC path (\\\\server\\share\\folder).'),
+    root: z.string().min(1).describe('Folder holding the PDFs: a local path or a UNC path (`\\\\server\\share\\folder`); a relative path starts at the mapping file\'s folder.'),
   })
   .strict();
 

@@ -28,7 +28,7 @@ export const FolderIndexSchema = z
         { message: 'not a valid regular expression' },
       )
       .describe(
-        'Regular expression matched against each file name (without its folder); the group named "number" (or the first group) is the document number, e.g. "^(?<number>FA\\\\d+).*\\\\.pdf$". Files whose name does not match are skipped.',
+        'Regular expression matched against each file name (without its folder); the group named "number", or else the first group, or else the whole match, is the document number, e.g. `^(?<number>FA\\d+).*\\.pdf$`. Files whose name does not match are skipped.',
       ),
     folders: z
       .array(z.string().min(1))
@@ -50,10 +50,12 @@ export const ClearnoxSectionSchema = z
         const problem = baseUrlProblem(value);
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
-      .describe('Address of the Clearnox API, e.g. https://api.clearnox.com. Plain http:// only to this machine (the sandbox).'),
+      .describe(
+        'Address of the Clearnox API, e.g. https://api.clearnox.com. It must be https://: plain http:// would send the client secret readable on the network, so it is refused except to this machine (127.0.0.1, ::1, localhost), as for the sandbox\'s http://127.0.0.1:8080.',
+      ),
     clientId: z.string().min(1).describe('Client id of the Clearnox connector (Configure > Connector Configuration).'),
     clientSecret: secret(z.string().min(1))
-      .describe('Client secret: a reference such as ${env:CLEARNOX_CLIENT_SECRET} or ${file:C:\\secrets\\clearnox.txt}, never the secret itself.'),
+      .describe('Client secret: a reference such as `${env:CLEARNOX_CLIENT_SECRET}` or `${file:C:\\secrets\\clearnox.txt}`, never the secret itself (a literal secret is refused).'),
     companyCode: z.string().min(1).optional().describe('Only the entries of this company (ledger).'),
     dateFrom: isoDate.optional().describe('Only entries dated on or after this day (YYYY-MM-DD).'),
     dateTo: isoDate.optional().describe('Only entries dated on or before this day (YYYY-MM-DD).'),
@@ -67,7 +69,7 @@ export const ClearnoxSectionSchema = z
       .max(10)
       .default(DEFAULT_REPEATS)
       .describe(
-        'Repeats of a call that failed for a transient reason (429, 500-504, a refused, cut or timed-out connection), waiting 1, 2, 4, 8, 16 s... or as Clearnox asks, before the run stops. An upload is repeated with the same Idempotency-Key: it cannot import twice.',
+        'Repeats of a call that failed for a transient reason (429, 500-504, a refused, cut or timed-out connection), waiting 1, 2, 4, 8, 16 s... or as Clearnox asks in Retry-After, before the run stops; 0 stops at the first failure. An upload is repeated with the same Idempotency-Key: it cannot import twice.',
       ),
   })
   .strict();
@@ -94,27 +96,37 @@ export const SourceCommonShape = {
         ),
       TableQuerySchema,
     ])
-    .describe('The SQL of the look-up, or for a plain table: table, columns and an optional where; the numbers are compared with the column named by documentNumberColumn.'),
+    .describe(
+      'The SQL of the look-up: one SELECT (or WITH ... SELECT) returning one row per document found; anything else (several statements, UPDATE, DELETE, ...) is refused. Or, for a plain table or view: table, columns and an optional where; the numbers are compared with the column named by documentNumberColumn. Not given with type none.',
+    ),
   documentNumberColumn: z.string().min(1).default('documentNumber').describe('Column of the query holding the document number.'),
-  pathColumn: z.string().min(1).optional().describe('Column holding the PDF path, relative to the document store root.'),
+  pathColumn: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Column holding the PDF path, relative to the document store root. Give one of pathColumn, pathTemplate or documents.index.'),
   pathTemplate: z
     .string()
     .min(1)
     .optional()
-    .describe('PDF path built from the row, e.g. "{{year}}/{{documentNumber}}.pdf" (used when pathColumn is not given).'),
-  batchSize: z.number().int().min(1).max(10_000).optional().describe('Document numbers per query (default 2,000); lowered to stay under the database parameter limit.'),
+    .describe(
+      'PDF path built from the row\'s columns and the entry\'s own fields ({{companyCode}}, {{entryDate}}, {{entryYear}}, {{entryMonth}}, {{journal}}, {{accountNumber}}, {{entryType}}), e.g. "{{year}}/{{documentNumber}}.pdf". Give one of pathColumn, pathTemplate or documents.index.',
+    ),
+  batchSize: z.number().int().min(1).max(10_000).optional().describe('Document numbers per query (default 2,000); lowered to stay under the database\'s parameter limit (SQL Server: 2,100 per statement).'),
 };
 
 export const MatchSectionSchema = z
   .object({
-    trim: z.boolean().default(true).describe('Remove spaces at both ends.'),
+    trim: z.boolean().default(true).describe('Remove spaces at both ends: " FA-12 " = "FA-12".'),
     ignoreCase: z.boolean().default(true).describe('Compare without case: "fa-12" = "FA-12".'),
     removeInnerSpaces: z.boolean().default(true).describe('Remove every space inside: "FA 12" = "FA12".'),
     ignoreLeadingZeros: z.boolean().default(false).describe('Drop leading zeros of every digit run: "FA-00012" = "FA-12".'),
     pattern: z
       .string()
       .optional()
-      .describe('Regular expression; when it matches, only its first capture group (or the group named "number") is compared.'),
+      .describe(
+        'Regular expression; when it matches, only its first capture group (or the group named "number") is compared, e.g. `^(?:FAC|FA)-?(?<number>\\d+)$`; a number it does not match is compared whole.',
+      ),
   })
   .strict();
 
@@ -123,7 +135,7 @@ export const UploadSectionSchema = z
     maxArchiveMiB: z.number().positive().max(LIMITS.archiveBytes / (1024 * 1024)).default(50).describe('Size of one archive sent, in MiB (API limit: 100).'),
     maxDocumentsPerArchive: z.number().int().min(1).max(LIMITS.archiveDocuments).default(500).describe('Documents in one archive (API limit: 1000).'),
     maxDocumentMiB: z.number().positive().max(LIMITS.documentBytes / (1024 * 1024)).default(20).describe('Largest PDF sent, in MiB (API limit: 20).'),
-    dryRun: z.boolean().default(false).describe('Find and check the documents, send nothing.'),
+    dryRun: z.boolean().default(false).describe('Find and check the documents, send nothing (the same as --dry-run).'),
     workDir: z.string().min(1).optional().describe('Folder for the archives being sent, created when missing (default: upload.stateDir). Each mapping file works in a folder of its own there; a run killed meanwhile leaves its archives to the next run of the same mapping file, which removes them. At most two archives are there at a time.'),
     stateDir: z
       .string()
