@@ -1,5 +1,8 @@
 // knex's better-sqlite3 dialect, run on whichever SQLite driver this Node.js has (see
-// sqlite-driver.ts): the SQL knex compiles is the same, only the connection differs.
+// sqlite-driver.ts): the SQL knex compiles is the same, only the connection differs. knex does
+// not publish that dialect's module nor its underscored methods (_driver, _query, _formatBindings);
+// this is the one module that reaches them, and test/adapters/database/knex-internals.test.ts
+// fails if a knex version renames or stops calling them.
 import Client_BetterSQLite3 from 'knex/lib/dialects/better-sqlite3/index.js';
 import { openSqlite, type SqliteDatabase } from './sqlite-driver.js';
 
