@@ -38,7 +38,8 @@ async function sha256(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
+/** Every file under `dir`, as sorted paths relative to it with / separators. */
+export async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const d of await readdir(dir, { withFileTypes: true })) {
     const rel = prefix ? `${prefix}/${d.name}` : d.name;

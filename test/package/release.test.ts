@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { nodeBinary } from '../../scripts/node-binary.js';
+import { filesUnder } from '../../scripts/package.js';
 import { peSignatureSize } from '../../scripts/pe-signature.js';
 import { windowsVersionInfo } from '../../scripts/windows-resources.js';
 import { releases } from '../helpers/executable.js';
@@ -14,15 +15,6 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
 const VERSION = (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${d.name}` : d.name;
-    if (d.isDirectory()) out.push(...(await filesUnder(path.join(dir, d.name), rel)));
-    else out.push(rel);
-  }
-  return out.sort();
-}
 
 /** Every file of a zip, by name, with its content's SHA-256 and its Unix mode. */
 function zipContents(zip: string): Promise<Map<string, { sha256: string; mode: number }>> {
