@@ -1,4 +1,4 @@
-// The one way the client talks HTTP. Two seams for later work and for tests:
+// The one way the client talks HTTP, through two seams:
 // - Transport: sends one request, returns the status, headers and body text, or throws a
 //   NetworkError. Tests replace it; the default one is undici's fetch with EnvHttpProxyAgent.
 // - RetryPolicy: wraps every exchange and sees typed errors (retryable, retryAfterMs) and the

@@ -1,6 +1,6 @@
 // The contract allows 10 requests a second per client. A run reads pages, uploads and polls in
-// quick succession; pacing itself keeps it under the limit instead of meeting 429s, which abort
-// the run until a retry policy exists.
+// quick succession; pacing itself keeps it under the limit instead of meeting 429s, each of which
+// costs a wait and one of the repeats the retry policy allows (retry.ts) before the run stops.
 
 export class RequestPacer {
   private readonly starts: number[] = [];

@@ -1,6 +1,6 @@
-// Writes one archive to a temporary file: PDFs stored as they are (already compressed), each
-// file opened only when the previous one is in, metadata.json last, naming only what went in.
-// Nothing is held whole in memory; the archive's SHA-256 is computed on the way to disk.
+// Writes one archive to a temporary file: PDFs stored as they are (already compressed), one
+// after the other while the next few are opened (read-ahead.ts), metadata.json last, naming only
+// what went in. Nothing is held whole in memory; the archive's SHA-256 is computed on the way to disk.
 import archiver from 'archiver';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
