@@ -1,33 +1,18 @@
-// The same behaviour asked of PostgreSQL 15 and MariaDB 10.11, both real servers started by the
-// global setup (test/services/), reached as a user with SELECT only.
+// Connecting to PostgreSQL 15 and MariaDB 10.11, both real servers started by the global setup
+// (test/services/): logins, missing databases, unreachable or silent servers, TLS, connection
+// strings. What every database adapter does with its queries is the source conformance suite's
+// (source-conformance.ts, postgres/mariadb.conformance.test.ts).
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DatabaseUnreachableError, QueryFailedError } from '../../../adapters/database/errors.js';
-import { QueryRefusedError } from '../../../adapters/database/knex-source.js';
+import { DatabaseUnreachableError } from '../../../adapters/database/errors.js';
 import { AdapterConfigError, CredentialsRefusedError, UntrustedServerError, type SourceQuery } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
-import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/schema.js';
-import { groupEntries } from '../../../src/match/groups.js';
-import { makeNormaliser } from '../../../src/match/normalise.js';
-import { lookupDocuments } from '../../../src/pipeline/lookup.js';
 import { freePort } from '../../services/local-server.js';
-import { entry } from '../../helpers/entries.js';
-import { BULK, mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
-import { counting } from '../../helpers/sources.js';
+import { mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
 import { UNKNOWN_HOST, answerUnknownHosts } from '../../helpers/dns.js';
 
 const ctx = { baseDir: process.cwd(), log: silentLogger };
-const normalise = makeNormaliser(MatchSectionSchema.parse({}));
 const SQL = 'SELECT number AS documentNumber, pdf AS path, year, issued FROM invoices WHERE number IN (:documentNumbers)';
-
-const section = (over: Partial<SourceSection> = {}): SourceSection => ({
-  type: 'x',
-  query: SQL,
-  documentNumberColumn: 'documentNumber',
-  pathColumn: 'path',
-  ...over,
-});
-
 
 async function failure(p: Promise<unknown>): Promise<Error> {
   try {
@@ -49,71 +34,6 @@ describe.each([
     erp = await make();
   });
   afterAll(() => erp?.close());
-
-  it('finds every number in batches no larger than batchSize, one query per batch', async () => {
-    const source = counting(await open());
-    const entries = Array.from({ length: 2500 }, (_, i) => entry(`e${i}`, `FA-${String(i + 1).padStart(5, '0')}`));
-    entries.push(entry('x1', 'fa-00001'), entry('x2', 'OD-1'));
-    const found = await lookupDocuments(source, section({ batchSize: 1000 }), groupEntries(entries, normalise), normalise);
-    await source.close();
-    expect(source.calls.length).toBe(3);
-    expect(Math.max(...source.calls.map((c) => c.documentNumbers.length))).toBeLessThanOrEqual(1000);
-    expect(found.size).toBe(2500);
-    expect(found.get(normalise('FA-00017'))).toEqual({ paths: ['2024/FA-17.pdf'], rowsWithoutPath: 0 });
-  });
-
-  it('binds numbers as values: quotes, backslashes, accents and SQL in a number are only text', async () => {
-    const source = await open();
-    const rows = await source.lookup({
-      documentNumbers: ["O'BRIEN-1", 'FA\\1', 'ÉTÉ-1', "x' OR '1'='1", "x\\' OR 1=1 -- ", 'FA-NOPATH'],
-      normalizedNumbers: [],
-    });
-    await source.close();
-    expect(rows.map((r) => [r['documentNumber'] ?? r['documentnumber'], r['path']]).sort()).toEqual([
-      ['FA-NOPATH', null],
-      ['FA\\1', 'backslash.pdf'],
-      ["O'BRIEN-1", 'quote.pdf'],
-      ['ÉTÉ-1', 'été/ÉTÉ-1.pdf'],
-    ]);
-  });
-
-  it('runs a whole batch at the adapter limit, both lists bound, in one statement', async () => {
-    const sql = 'SELECT number AS documentNumber FROM invoices WHERE number IN (:documentNumbers) OR UPPER(number) IN (:normalizedNumbers)';
-    const source = await open({ sql });
-    expect(source.maxBatchSize).toBeGreaterThanOrEqual(30_000);
-    const numbers = Array.from({ length: source.maxBatchSize }, (_, i) => `FA-${String(i + 1).padStart(5, '0')}`);
-    const rows = await source.lookup({ documentNumbers: numbers, normalizedNumbers: numbers });
-    await source.close();
-    expect(rows.length).toBe(BULK);
-  });
-
-  it('reads a plain table through the declarative form, with its where', async () => {
-    const source = await open({ table: { name: 'invoices', columns: { documentNumber: 'number', path: 'pdf', year: 'year' }, numberColumn: 'number', where: 'year >= 2020' } });
-    const rows = await source.lookup({ documentNumbers: ['FA-00002', 'FA-OLD', 'NOPE'], normalizedNumbers: [] });
-    await source.close();
-    expect(rows).toEqual([{ documentNumber: 'FA-00002', path: '2024/FA-2.pdf', year: 2024 }]);
-  });
-
-  it('finds the number column whatever case the database gives it (PostgreSQL lowercases unquoted names)', async () => {
-    const source = await open();
-    const found = await lookupDocuments(source, section(), groupEntries([entry('a', 'FA-00004')], normalise), normalise);
-    await source.close();
-    expect(found.get('FA-00004')!.paths).toEqual(['2024/FA-4.pdf']);
-  });
-
-  it('gives DATE columns as written, so a path template does not shift a day', async () => {
-    const source = await open();
-    const [row] = await source.lookup({ documentNumbers: ['FA-00003'], normalizedNumbers: [] });
-    await source.close();
-    expect(row!['issued']).toBe('2024-03-05');
-  });
-
-  it('refuses anything but one SELECT before connecting', async () => {
-    const port = await freePort();
-    const e = await failure(open({ sql: 'DELETE FROM invoices WHERE number IN (:documentNumbers)' }, { port }));
-    expect(e).toBeInstanceOf(QueryRefusedError);
-    expect(e.message).toMatch(/source\.query refused: the query starts with DELETE/);
-  });
 
   it('says the login failed for the user, without echoing the password', async () => {
     const wrong = 'Wrong-Password-4711';
@@ -184,16 +104,6 @@ describe.each([
     expect(e.message).toMatch(/^the certificate of the .* at 127\.0\.0\.1:\d+ could not be verified \(.*self.signed.*\), so nothing was sent/i);
     expect(e.message).not.toMatch(/sslMode: (require|REQUIRED)|rejectUnauthorized/);
     expect(e.message).toMatch(erp.engine === 'postgres' ? /source\.sslRootCert/ : /source\.sslCa/);
-  });
-
-  it('names the line of source.query the database points at', async () => {
-    const sql = 'SELECT number AS documentNumber,\n       pdf AS path\n  FROM invoices\n WHERE numbr IN (:documentNumbers)';
-    const source = await open({ sql });
-    const e = await failure(source.lookup({ documentNumbers: ['FA-00001'], normalizedNumbers: [] }));
-    await source.close();
-    expect(e).toBeInstanceOf(QueryFailedError);
-    expect((e as QueryFailedError).line).toBe(4);
-    expect(e.message).toMatch(/source\.query failed on the .* at line 4 of source\.query \("WHERE numbr IN \(:documentNumbers\)"\): .*numbr/);
   });
 
   it('connects with a connection string', async () => {
