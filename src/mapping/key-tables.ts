@@ -195,6 +195,6 @@ function defaultOf(schema: z.ZodType): string {
 export function markdown(text: string): string {
   return text
     .split(/(`[^`]*`)/)
-    .map((part, i) => (i % 2 === 1 ? part.replace(/\|/g, '\\|') : part.replace(/[\\|*<[\]$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\$&')))
+    .map((part, i) => (i % 2 === 1 ? part.replace(/\|/g, '\\|') : part.replace(/[\\|*<$]|\](?=[([])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\$&')))
     .join('');
 }

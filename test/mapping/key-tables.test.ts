@@ -86,6 +86,6 @@ describe('a generated key table', () => {
   });
 
   it('escapes what Markdown would read as markup, outside code', () => {
-    expect(markdown('a|b `x|y` C:\\dir *not* <b> $x$ [l] max_time _a_')).toBe('a\\|b `x\\|y` C:\\\\dir \\*not\\* \\<b> \\$x\\$ \\[l\\] max_time \\_a\\_');
+    expect(markdown('a|b `x|y` C:\\dir *not* <b> $x$ ["l"] [a](b) max_time _a_')).toBe('a\\|b `x\\|y` C:\\\\dir \\*not\\* \\<b> \\$x\\$ ["l"] [a\\](b) max_time \\_a\\_');
   });
 });
