@@ -22,7 +22,7 @@ type Def = { type: string; [k: string]: unknown };
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The rows of the table NAME stands for, or undefined when it names nothing. */
-export function tableRows(name: string, adapters: AdapterSets): Row[] | undefined {
+function tableRows(name: string, adapters: AdapterSets): Row[] | undefined {
   const root = buildMappingSchema(adapters) as unknown as z.ZodType;
   const sections = objectShape(root)!;
   const [section, member] = name.split('.') as [string, string | undefined];
@@ -41,7 +41,7 @@ export function tableRows(name: string, adapters: AdapterSets): Row[] | undefine
   return adapter ? rowsOf(objectShape(adapter.optionsSchema as z.ZodType)!) : undefined;
 }
 
-/** `type`, then the keys every adapter of the section has that are not its own options. */
+/** `type`, then the keys the core adds to every adapter's own (`query`, `companies`, `index`, ...). */
 function sharedRows(list: AdapterSets['databases'] | AdapterSets['stores'], members: z.ZodType[]): Row[] {
   const types = z.enum(list.map((a) => a.type) as [string, ...string[]]).describe(
     list.map((a) => `\`${a.type}\`: ${a.description.replace(/\.$/, '')}`).join('. ') + '.',
@@ -119,7 +119,7 @@ function descriptionOf(schema: z.ZodType): string {
 }
 
 /** What a key takes, in a few words; a secret says so, since it must be a reference. */
-export function typeOf(schema: z.ZodType): string {
+function typeOf(schema: z.ZodType): string {
   const kind = secretKindOf(schema);
   if (kind === 'secret') return 'secret: `${env:…}` or `${file:…}`';
   if (kind === 'connection-string') return 'text (its password: a secret reference)';
