@@ -74,7 +74,7 @@ export function suiteRows(): InvoiceRow[] {
     { number: 'ÉTÉ-1', pdf: 'été/ÉTÉ-1.pdf' },
     { number: 'FA-NOPATH', pdf: null },
     { number: 'FA-OLD', pdf: 'old.pdf', year: 2019 },
-    // As the ERP printed it: lower case, spaces; Clearnox holds AV20240001.
+    // As the ERP printed it: lower case, spaces; Clearnox holds it otherwise (av 20240001).
     { number: 'av 2024 0001', pdf: 'avoirs/av-1.pdf' },
   );
   return rows;
@@ -216,7 +216,8 @@ function describeOnDatabase(fx: SourceFixture, make: (rows: InvoiceRow[]) => Pro
     });
 
     it('finds a number the ERP spells otherwise through :normalizedNumbers, and only through it', async () => {
-      const entries = [entry('a', 'AV20240001'), entry('b', 'FA-00005')];
+      // Neither spelling is the ERP's; only the normalised one (AV20240001) meets its column normalised.
+      const entries = [entry('a', 'av 20240001'), entry('b', 'FA-00005')];
       const byNormalised = 'SELECT number AS documentNumber, pdf AS path FROM invoices WHERE UPPER(REPLACE(number, \' \', \'\')) IN (:normalizedNumbers)';
       for (const [sql, expected] of [
         [byNormalised, ['avoirs/av-1.pdf', '2024/FA-5.pdf']],
