@@ -2,6 +2,7 @@
 // the registry only; which concrete adapter runs is chosen by the mapping file's `type`.
 import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import { ClearnoxSyncError, ConfigError } from '../src/errors.js';
 
 /** What an adapter may use from the run: where to log, where relative paths start. */
 export interface AdapterContext {
@@ -69,6 +70,11 @@ export type DocumentErrorKind =
   | 'connection_lost'
   | 'unreadable';
 
+/**
+ * One document the store could not read, counted in the report by its reason (`kind`). It is not
+ * a ClearnoxSyncError: when one ends a run (the store as a whole, a folder of documents.index),
+ * src/pipeline/classify.ts gives the run's kind from the reason.
+ */
 export class DocumentError extends Error {
   constructor(
     readonly kind: DocumentErrorKind,
@@ -118,22 +124,17 @@ export interface DocumentStoreAdapter<Options = unknown> {
  * The adapter's options cannot work (a file that does not exist, a refused query): the mapping
  * file must change, so the run ends as a configuration error rather than an outage.
  */
-export class AdapterConfigError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AdapterConfigError';
-  }
+export class AdapterConfigError extends ConfigError {
+  override readonly name: string = 'AdapterConfigError';
 }
 
 /**
  * The server refused the credentials the mapping file gives (a database login, an SFTP or SMB
  * logon): a person must correct the secret or the account's rights; repeating will not help.
  */
-export class CredentialsRefusedError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CredentialsRefusedError';
-  }
+export class CredentialsRefusedError extends ClearnoxSyncError {
+  override readonly name = 'CredentialsRefusedError';
+  readonly kind = 'credentials';
 }
 
 /**
@@ -141,9 +142,7 @@ export class CredentialsRefusedError extends Error {
  * changed, a certificate that does not verify, a password asked for where an impostor could read
  * it): nothing secret was sent, and a person must confirm the server's identity.
  */
-export class UntrustedServerError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UntrustedServerError';
-  }
+export class UntrustedServerError extends ClearnoxSyncError {
+  override readonly name = 'UntrustedServerError';
+  readonly kind = 'untrusted';
 }

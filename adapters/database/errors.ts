@@ -1,6 +1,7 @@
 // A database error as an integrator can act on it: which key of the mapping file to check and
 // what to ask the DBA. Driver messages are passed through `redact`, and none of these messages is
 // built from the password, so a password can never be echoed.
+import { ClearnoxSyncError } from '../../src/errors.js';
 import { redact } from '../../src/secrets.js';
 import { AdapterConfigError, CredentialsRefusedError, UntrustedServerError } from '../types.js';
 
@@ -18,22 +19,20 @@ export interface Target {
 }
 
 /** The server cannot be reached: the mapping file may be right, the network or server is not. */
-export class DatabaseUnreachableError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DatabaseUnreachableError';
-  }
+export class DatabaseUnreachableError extends ClearnoxSyncError {
+  override readonly name = 'DatabaseUnreachableError';
+  readonly kind = 'unreachable';
 }
 
 /** The query failed on the database: the mapping file's query must change. */
 export class QueryFailedError extends AdapterConfigError {
+  override readonly name: string = 'QueryFailedError';
   constructor(
     message: string,
     readonly line?: number,
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'QueryFailedError';
   }
 }
 

@@ -6,7 +6,9 @@ import { AdapterConfigError, type AdapterContext, type DatabaseSource, type Look
 import { where, type Target } from './errors.js';
 import { readOnlyProblem, type SqlDialect } from './sql-guard.js';
 
-export class QueryRefusedError extends AdapterConfigError {}
+export class QueryRefusedError extends AdapterConfigError {
+  override readonly name: string = 'QueryRefusedError';
+}
 
 const LISTS = /:(documentNumbers|normalizedNumbers)\b/g;
 

@@ -1,6 +1,7 @@
 // Typed failures of the Clearnox API. Every error says whether repeating the same call can help
 // (`retryable`), so the retry policy (http.ts) decides from the error alone. Messages are written
 // for the integrator reading a log, and pass through redact() so no secret or token leaks.
+import { ClearnoxSyncError, type ErrorKind } from '../errors.js';
 import { redact } from '../secrets.js';
 import { ApiErrorBodySchema, type ApiErrorCode } from './contract.js';
 
@@ -14,14 +15,18 @@ const OPERATION_TEXT: Record<Operation, string> = {
   import: 'reading the state of an import',
 };
 
-export abstract class ClearnoxError extends Error {
+/**
+ * Clearnox refused or could not serve a call. Most are `refused` (exit 3: the next run asks
+ * again); credentials Clearnox will not take are `credentials` (exit 5), since only a person
+ * changing the connector's settings helps.
+ */
+export abstract class ClearnoxError extends ClearnoxSyncError {
   abstract readonly retryable: boolean;
   /** Server's wish (Retry-After) in milliseconds, when it expressed one. */
   readonly retryAfterMs?: number;
 
   constructor(message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
     super(redact(message), options?.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
     if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
@@ -61,7 +66,9 @@ export abstract class ClearnoxApiError extends ClearnoxError {
 
 /** 400 INVALID_ARCHIVE / INVALID_METADATA / INVALID_PARAMETER: the request itself is wrong. */
 export class InvalidRequestError extends ClearnoxApiError {
+  override readonly name = 'InvalidRequestError';
   readonly retryable = false;
+  readonly kind: ErrorKind;
   constructor(init: ApiErrorInit) {
     super(
       init,
@@ -69,11 +76,15 @@ export class InvalidRequestError extends ClearnoxApiError {
         ? 'Check the filters (companyCode, dateFrom/dateTo as YYYY-MM-DD) and page size; repeating as is will fail again.'
         : 'Nothing was imported. The archive or its metadata.json breaks the contract; this is a bug of the tool, please report it with the log.',
     );
+    // The filters come from the mapping file; an archive Clearnox finds malformed is the tool's bug.
+    this.kind = init.code === 'INVALID_PARAMETER' ? 'config' : 'internal';
   }
 }
 
 /** 401 UNAUTHORIZED / TOKEN_EXPIRED that persisted after one fresh token. */
 export class UnauthorizedError extends ClearnoxApiError {
+  override readonly name = 'UnauthorizedError';
+  readonly kind = 'credentials';
   readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(
@@ -85,6 +96,8 @@ export class UnauthorizedError extends ClearnoxApiError {
 
 /** 403 FORBIDDEN: the credentials are valid but may not use the documents API. */
 export class ForbiddenError extends ClearnoxApiError {
+  override readonly name = 'ForbiddenError';
+  readonly kind = 'credentials';
   readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(
@@ -96,6 +109,8 @@ export class ForbiddenError extends ClearnoxApiError {
 
 /** 404 NOT_FOUND: unknown import id. */
 export class NotFoundError extends ClearnoxApiError {
+  override readonly name = 'NotFoundError';
+  readonly kind = 'refused';
   readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(init, 'Clearnox does not know this import; it may belong to other credentials or be older than Clearnox keeps.');
@@ -104,6 +119,8 @@ export class NotFoundError extends ClearnoxApiError {
 
 /** 409 IDEMPOTENCY_KEY_REUSED: the key was first used with another archive. */
 export class IdempotencyKeyReusedError extends ClearnoxApiError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly kind = 'refused';
   readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(init, 'This Idempotency-Key was already used with a different archive in the last 24 hours; send this archive under a new key.');
@@ -112,6 +129,8 @@ export class IdempotencyKeyReusedError extends ClearnoxApiError {
 
 /** 413 ARCHIVE_TOO_LARGE: nothing imported; split the archive. */
 export class ArchiveTooLargeError extends ClearnoxApiError {
+  override readonly name = 'ArchiveTooLargeError';
+  readonly kind = 'refused';
   readonly retryable = false;
   constructor(init: ApiErrorInit) {
     super(
@@ -123,6 +142,8 @@ export class ArchiveTooLargeError extends ClearnoxApiError {
 
 /** 429 RATE_LIMITED: over 10 requests a second or 2 imports at once. */
 export class RateLimitedError extends ClearnoxApiError {
+  override readonly name = 'RateLimitedError';
+  readonly kind = 'refused';
   readonly retryable = true;
   constructor(init: ApiErrorInit) {
     const wait = init.retryAfterMs === undefined ? 'a moment' : `${Math.ceil(init.retryAfterMs / 1000)} s`;
@@ -132,6 +153,8 @@ export class RateLimitedError extends ClearnoxApiError {
 
 /** 500 INTERNAL / 502-504 UNAVAILABLE: transient on Clearnox's side. */
 export class ServerError extends ClearnoxApiError {
+  override readonly name = 'ServerError';
+  readonly kind = 'refused';
   readonly retryable = true;
   constructor(init: ApiErrorInit) {
     super(init, 'A transient failure on Clearnox\'s side; repeat later (an upload with the same Idempotency-Key, which cannot import twice).');
@@ -140,6 +163,8 @@ export class ServerError extends ClearnoxApiError {
 
 /** 401 invalid_client at /oauth/token: repeating cannot help. */
 export class CredentialsRejectedError extends ClearnoxError {
+  override readonly name = 'CredentialsRejectedError';
+  readonly kind = 'credentials';
   readonly retryable = false;
   readonly status: number;
   constructor(status: number, host: string, oauthError: string) {
@@ -164,6 +189,8 @@ const NETWORK_ADVICE: Record<NetworkFailure, string> = {
 
 /** No HTTP answer at all: refused, reset, timed out, DNS or TLS failure. */
 export class NetworkError extends ClearnoxError {
+  override readonly name = 'NetworkError';
+  readonly kind: ErrorKind;
   readonly retryable: boolean;
   readonly failure: NetworkFailure;
   readonly host: string;
@@ -175,11 +202,15 @@ export class NetworkError extends ClearnoxError {
     this.operation = operation;
     // A wrong host name or a refused certificate is configuration; repeating will not help.
     this.retryable = failure !== 'dns' && failure !== 'tls';
+    // A certificate that does not verify: the server did not prove it is Clearnox.
+    this.kind = failure === 'tls' ? 'untrusted' : 'unreachable';
   }
 }
 
 /** An answer that the contract does not allow: unexpected status or body shape. */
 export class ProtocolError extends ClearnoxError {
+  override readonly name = 'ProtocolError';
+  readonly kind = 'refused';
   readonly retryable = false;
   readonly status?: number;
   constructor(message: string, status?: number) {
@@ -192,6 +223,8 @@ export class ProtocolError extends ClearnoxError {
 
 /** waitForImport gave up; the import may still complete on Clearnox's side. */
 export class ImportTimeoutError extends ClearnoxError {
+  override readonly name = 'ImportTimeoutError';
+  readonly kind = 'refused';
   readonly retryable = true;
   readonly importId: string;
   readonly lastStatus: string;

@@ -1,7 +1,8 @@
 // Task Scheduler shows only the number ("Last Run Result"), so each thing an administrator must
 // do gets its own: nothing (0, 3), send the log (1), correct the mapping file or command line (2),
 // look at the report (4), correct a secret or confirm a server (5).
-import type { AbortKind, RunReport } from '../pipeline/report.js';
+import type { ErrorKind } from '../errors.js';
+import type { RunReport } from '../pipeline/report.js';
 import { undelivered } from '../pipeline/report.js';
 
 export const EXIT = {
@@ -37,8 +38,9 @@ export const EXIT_CODES_HELP =
   `${EXIT.UNDELIVERED} completed, some documents not delivered (see the report) · ` +
   `${EXIT.CREDENTIALS} credentials refused (Clearnox, database, SFTP, SMB) or a server's identity not verified (SFTP host key, certificate): correct the secret or confirm the server.`;
 
-// One table for both ways a command ends: a run's report, and an error escaping a command.
-const BY_KIND: Record<AbortKind, ExitCode> = {
+// The one table from what stopped a run or a command to its exit code: a run's report and an
+// error escaping a command read it alike, so the two cannot disagree.
+const BY_KIND: Record<ErrorKind, ExitCode> = {
   config: EXIT.USAGE,
   credentials: EXIT.CREDENTIALS,
   untrusted: EXIT.CREDENTIALS,
@@ -49,7 +51,7 @@ const BY_KIND: Record<AbortKind, ExitCode> = {
   internal: EXIT.INTERNAL,
 };
 
-export function exitCodeOfKind(kind: AbortKind): ExitCode {
+export function exitCodeOfKind(kind: ErrorKind): ExitCode {
   return BY_KIND[kind];
 }
 

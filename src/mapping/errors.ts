@@ -1,6 +1,7 @@
 // The people who read these messages edit YAML in Notepad on a customer's server: each problem
 // names the line and the key, and all problems are listed at once so that one edit fixes them all.
 import path from 'node:path';
+import { ClearnoxSyncError } from '../errors.js';
 import { redact } from '../secrets.js';
 
 export interface MappingProblem {
@@ -11,7 +12,9 @@ export interface MappingProblem {
   message: string;
 }
 
-export class MappingError extends Error {
+export class MappingError extends ClearnoxSyncError {
+  override readonly name = 'MappingError';
+  readonly kind = 'config';
   readonly file: string;
   readonly problems: MappingProblem[];
 
@@ -19,7 +22,6 @@ export class MappingError extends Error {
     // Redacted here, the one place every problem passes, so no code path can leak a secret.
     const clean = problems.map((p) => ({ ...p, message: redact(p.message) }));
     super(formatProblems(file, clean));
-    this.name = 'MappingError';
     this.file = file;
     this.problems = clean;
   }

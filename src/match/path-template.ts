@@ -1,5 +1,11 @@
 // `{{column}}` placeholders over the row the query returned, e.g. "{{year}}/{{documentNumber}}.pdf".
-export class TemplateError extends Error {}
+import { ClearnoxSyncError } from '../errors.js';
+
+/** The path template names a column the row does not have: the mapping file must change. */
+export class TemplateError extends ClearnoxSyncError {
+  override readonly name = 'TemplateError';
+  readonly kind = 'config';
+}
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 

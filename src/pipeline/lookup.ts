@@ -1,12 +1,17 @@
 // One query per batch of numbers, never one per entry: a nightly run may hold tens of thousands
 // of entries, and the accounting database belongs to someone else.
 import type { DatabaseSource, SourceRow } from '../../adapters/types.js';
+import { ClearnoxSyncError } from '../errors.js';
 import type { SourceSection } from '../mapping/schema.js';
 import { spellingsOf, type DocumentGroup } from '../match/groups.js';
 import type { Normaliser } from '../match/normalise.js';
 import { TemplateError, renderPathTemplate, templateColumns } from '../match/path-template.js';
 
-export class SourceShapeError extends Error {}
+/** The query's rows do not have the columns the mapping file names: the mapping file must change. */
+export class SourceShapeError extends ClearnoxSyncError {
+  override readonly name = 'SourceShapeError';
+  readonly kind = 'config';
+}
 
 export interface SourceMatch {
   /** Distinct document paths the source gave for this number. */

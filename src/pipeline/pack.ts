@@ -36,6 +36,7 @@ const ENTRY_DATE = new Date('2020-01-01T00:00:00Z');
 const READ_AHEAD = 8;
 
 class StreamFailure extends Error {
+  override readonly name = 'StreamFailure';
   constructor(
     readonly item: PackItem,
     readonly error: unknown,

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { ErrorKind } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PRIVATE_FOLDER, writeFileReplacing } from '../private-files.js';
 import { redactValue } from '../secrets.js';
@@ -10,7 +11,8 @@ import type { EntryResult } from './outcomes.js';
 
 export type RunStatus = 'completed' | 'completed_with_failures' | 'aborted';
 
-export type AbortKind = 'config' | 'credentials' | 'untrusted' | 'unreachable' | 'refused' | 'interrupted' | 'busy' | 'internal';
+/** What stopped the run: one of the error kinds, which decide the exit code. */
+export type AbortKind = ErrorKind;
 
 export interface ArchiveReport {
   index: number;

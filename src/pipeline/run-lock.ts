@@ -9,12 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { z } from 'zod';
-import { AdapterConfigError } from '../../adapters/types.js';
+import { ClearnoxSyncError, ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PRIVATE_FILE } from '../private-files.js';
 
 /** Another run of the same mapping file holds the lock, or took it from this run. */
-export class RunBusyError extends Error {}
+export class RunBusyError extends ClearnoxSyncError {
+  override readonly name = 'RunBusyError';
+  readonly kind = 'busy';
+}
 
 export interface LockTimings {
   /** A lock not refreshed for this long is taken over (proper-lockfile's floor: 2 s). */
@@ -71,7 +74,7 @@ export class RunLock {
             `If no other run is going on, its lock (${lockPath}) frees itself within a minute of its process stopping.`,
         );
       }
-      throw new AdapterConfigError(`upload.stateDir: cannot lock ${target} (${(e as Error).message}).`);
+      throw new ConfigError(`upload.stateDir: cannot lock ${target} (${(e as Error).message}).`);
     }
     await removeAbandonedAttempts(lockPath);
     return lock;

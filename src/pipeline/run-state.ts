@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readFile, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { AdapterConfigError } from '../../adapters/types.js';
 import { ENTRY_TYPES } from '../clearnox/contract.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PRIVATE_FOLDER, copyToPrivateFile, ownFolder, writeFileReplacing } from '../private-files.js';
 import { RunBusyError, RunLock, type LockTimings } from './run-lock.js';
@@ -62,7 +62,7 @@ export class RunState {
     try {
       await mkdir(dir, { recursive: true, mode: PRIVATE_FOLDER });
     } catch (e) {
-      throw new AdapterConfigError(
+      throw new ConfigError(
         `upload.stateDir: cannot create the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}). Give the task's account write access to it, or set upload.stateDir to a folder it may write.`,
       );
     }
@@ -81,7 +81,7 @@ export class RunState {
       return state;
     } catch (e) {
       await lock.close();
-      throw e instanceof AdapterConfigError ? e : new AdapterConfigError(`upload.stateDir: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+      throw e instanceof ConfigError ? e : new ConfigError(`upload.stateDir: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
     }
   }
 
@@ -108,8 +108,8 @@ export class RunState {
     } catch (e) {
       const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
       throw this.workConfigured
-        ? new AdapterConfigError(`upload.workDir: cannot create a folder in ${path.dirname(this.work)} (${reason}); choose a folder this account may write to.`, { cause: e })
-        : new AdapterConfigError(`upload.stateDir: cannot create the folder ${this.work} (${reason}); give the task's account write access to ${path.dirname(this.work)}.`, { cause: e });
+        ? new ConfigError(`upload.workDir: cannot create a folder in ${path.dirname(this.work)} (${reason}); choose a folder this account may write to.`, { cause: e })
+        : new ConfigError(`upload.stateDir: cannot create the folder ${this.work} (${reason}); give the task's account write access to ${path.dirname(this.work)}.`, { cause: e });
     }
   }
 
@@ -289,7 +289,7 @@ async function readJournal(file: string, mappingFile: string, log: Logger): Prom
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new AdapterConfigError(`upload.stateDir: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
+    throw new ConfigError(`upload.stateDir: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`);
   }
   let journal: z.infer<typeof JournalSchema>;
   try {
@@ -302,7 +302,7 @@ async function readJournal(file: string, mappingFile: string, log: Logger): Prom
   // Another mapping file's archives would be sent again with this one's credentials, possibly to
   // another customer's Clearnox account. (A state file written before it was named is taken as ours.)
   if (journal.mappingFile !== undefined && !samePath(journal.mappingFile, mappingFile)) {
-    throw new AdapterConfigError(
+    throw new ConfigError(
       `upload.stateDir: ${file} is the state of another mapping file of the same name, ${journal.mappingFile}; this run sent nothing, since it would finish that one's imports with its own credentials. ` +
         `Give each mapping file an upload.stateDir of its own (or a file name of its own). If that mapping file was moved or renamed to ${mappingFile} and no longer runs, delete ${file}: at worst, what it held is sent again and Clearnox refuses it without harm.`,
     );

@@ -43,6 +43,7 @@ export interface RunOptions {
 const MiB = 1024 * 1024;
 
 class StageError extends Error {
+  override readonly name = 'StageError';
   constructor(
     readonly stage: string,
     readonly error: unknown,

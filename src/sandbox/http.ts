@@ -32,7 +32,9 @@ export function sendOAuthError(res: ServerResponse, status: number, error: strin
   sendJson(res, status, { error, error_description: description }, headers);
 }
 
-export class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {
+  override readonly name = 'BodyTooLarge';
+}
 
 /** Reads a small request body (the token form); refuses more than `max` bytes instead of buffering it. */
 export async function readSmallBody(req: IncomingMessage, max: number): Promise<Buffer> {

@@ -23,7 +23,9 @@ interface ReadFile {
 }
 
 /** Thrown when a document's bytes cannot be read: the archive is corrupt, so the import fails. */
-class CorruptArchive extends Error {}
+class CorruptArchive extends Error {
+  override readonly name = 'CorruptArchive';
+}
 
 export async function processImport(
   store: SandboxStore,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdapterConfigError } from '../../adapters/types.js';
+import { ConfigError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { RunBusyError, RunState, type PendingImport } from '../../src/pipeline/run-state.js';
 
@@ -52,7 +53,8 @@ describe('RunState', () => {
     expect(JSON.parse(await readFile(path.join(stateDir(), 'acme.yaml.imports.json'), 'utf8')).mappingFile).toBe(mapping());
     const other = path.join(dir, 'customer-b', 'acme.yaml');
     const refused = await RunState.open(stateDir(), other, silentLogger).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(AdapterConfigError);
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect(refused).not.toBeInstanceOf(AdapterConfigError);
     expect((refused as Error).message).toContain(`is the state of another mapping file of the same name, ${mapping()}; this run sent nothing`);
     // Refused with its lock let go: the mapping file it belongs to still runs.
     const again = await open();
@@ -132,15 +134,27 @@ describe('RunState', () => {
     await mkdir(path.join(stateDir(), 'acme.yaml.imports.json'), { recursive: true });
     for (let i = 0; i < 2; i++) {
       const e = await open().catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(AdapterConfigError);
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e).not.toBeInstanceOf(AdapterConfigError);
       expect((e as Error).message).toMatch(/^upload\.stateDir: cannot read .*acme\.yaml\.imports\.json \(EISDIR\)/);
     }
+  });
+
+  it('says upload.workDir when the work folder cannot be made there', async () => {
+    await writeFile(path.join(dir, 'a-file'), '');
+    const state = await RunState.open(stateDir(), mapping(), silentLogger, { workDir: path.join(dir, 'a-file', 'work') });
+    opened.push(state);
+    const e = await state.makeWorkFolder().catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e).not.toBeInstanceOf(AdapterConfigError);
+    expect((e as Error).message).toMatch(/^upload\.workDir: cannot create a folder in .*a-file.work \(ENOTDIR\)/);
   });
 
   it('says which key to change when the folder cannot be made', async () => {
     await writeFile(path.join(dir, 'a-file'), '');
     const e = await RunState.open(path.join(dir, 'a-file', 'state'), mapping(), silentLogger).catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(AdapterConfigError);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e).not.toBeInstanceOf(AdapterConfigError);
     expect((e as Error).message).toMatch(/^upload\.stateDir: cannot create the folder .*a-file.state \(ENOTDIR\)/);
   });
 });

@@ -4,13 +4,12 @@
 // unanswered past the timeout marks the connection lost, so a silent network cannot hang a run.
 import type { ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
 import type SftpClient from 'ssh2-sftp-client';
+import { ClearnoxSyncError } from '../../../src/errors.js';
 import { maxReadLength, sshClientOf } from './ssh2-internals.js';
 
-export class ConnectionLost extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ConnectionLost';
-  }
+export class ConnectionLost extends ClearnoxSyncError {
+  override readonly name = 'ConnectionLost';
+  readonly kind = 'unreachable';
 }
 
 /** Waits before retry `attempt` (1, 2, ...): a restarting server gets a moment. */
