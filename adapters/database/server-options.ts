@@ -10,7 +10,7 @@ import type { Target } from './errors.js';
 
 export function serverShape(engine: string, defaultPort: number, connectionStringExample: string) {
   return {
-    host: z.string().min(1).optional().describe(`Name or IP address of the ${engine} server.`),
+    host: z.string().min(1).optional().describe(`Name or IP address of the machine running ${engine}.`),
     port: z.number().int().min(1).max(65_535).optional().describe(`TCP port of the server (default ${defaultPort}).`),
     database: z.string().min(1).optional().describe('Name of the database holding the accounting data.'),
     user: z.string().min(1).optional().describe('Database user; give it read access only (see the GRANT in docs/databases.md).'),
