@@ -9,7 +9,6 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/adapters/database/server-databases.test.ts',
   'test/adapters/database/server-specific.test.ts',
   'test/adapters/database/templates.test.ts',
-  'test/adapters/documents/folder-index.test.ts',
   'test/adapters/documents/local.test.ts',
   'test/adapters/documents/run-over-stores.test.ts',
   'test/adapters/documents/sftp.conformance.test.ts',
@@ -21,6 +20,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/package/linux-executable.test.ts',
   'test/package/release.test.ts',
   'test/package/windows-executable.test.ts',
+  'test/pipeline/folder-index.test.ts',
   'test/pipeline/run-untrusted-store.test.ts',
   'test/windows/win32-under-wine.test.ts',
 ];

@@ -1,7 +1,7 @@
 // Opening documents ahead of the archive: bounded, in order, and no failure lost or unheard.
 import { PassThrough, type Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ReadAhead } from '../../../src/pipeline/read-ahead.js';
+import { ReadAhead } from '../../src/pipeline/read-ahead.js';
 
 describe('ReadAhead', () => {
   it('opens at most `depth` documents ahead, in order', async () => {
