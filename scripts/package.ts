@@ -76,6 +76,11 @@ async function inject(executable: string, blob: string): Promise<void> {
   }
 }
 
+/** The README as read in Notepad: without the marks around its generated tables. */
+export function readmeText(markdown: string): string {
+  return markdown.replace(/^<!-- (generated: [\w.]+|end generated) -->\r?\n/gm, '');
+}
+
 function textForWindows(text: string): string {
   return text.replace(/\r?\n/g, '\r\n');
 }
@@ -125,7 +130,7 @@ async function packTarget(target: NodeTarget, blob: string, work: string): Promi
     const t = await readFile(from, 'utf8');
     return windows ? textForWindows(t) : t;
   };
-  await writeFile(path.join(folder, 'README.txt'), await text(path.join(ROOT, 'README.md')));
+  await writeFile(path.join(folder, 'README.txt'), readmeText(await text(path.join(ROOT, 'README.md'))));
   await writeFile(path.join(folder, 'LICENSE.txt'), await text(path.join(ROOT, 'LICENSE')));
   await writeFile(path.join(folder, 'THIRD-PARTY-LICENSES.txt'), await text(path.join(work, 'THIRD-PARTY-LICENSES.txt')));
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
 import { nodeBinary } from '../../scripts/node-binary.js';
-import { filesUnder } from '../../scripts/package.js';
+import { filesUnder, readmeText } from '../../scripts/package.js';
 import { peSignatureSize } from '../../scripts/pe-signature.js';
 import { windowsVersionInfo } from '../../scripts/windows-resources.js';
 import { releases } from '../helpers/executable.js';
@@ -86,7 +86,10 @@ describe.each([
       expect(shipped.includes('\r\n')).toBe(eol === '\r\n');
     }
     const readme = await readFile(path.join(release().folder, 'README.txt'), 'utf8');
-    expect(plain(readme)).toBe(await readFile(path.join(ROOT, 'README.md'), 'utf8'));
+    const markdown = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    expect(markdown).toContain('<!-- generated: ');
+    expect(plain(readme)).not.toContain('<!--');
+    expect(plain(readme)).toBe(readmeText(markdown));
     expect(readme.split(eol).length).toBeGreaterThan(100);
   });
 
