@@ -6,6 +6,8 @@
 export const INTEGRATION_TESTS: readonly string[] = [
   'test/adapters/database/blob-store.test.ts',
   'test/adapters/database/companies.run.test.ts',
+  'test/adapters/database/mariadb.conformance.test.ts',
+  'test/adapters/database/postgres.conformance.test.ts',
   'test/adapters/database/server-databases.test.ts',
   'test/adapters/database/server-specific.test.ts',
   'test/adapters/database/templates.test.ts',
