@@ -122,6 +122,9 @@ export async function mysqlSettings(options: Options, ctx: AdapterContext): Prom
       connectTimeout: options.connectTimeoutSeconds * 1000,
       // Dates stay as written: a Date at local midnight would shift a day in a path template.
       dateStrings: ['DATE'],
+      // A DATETIME is read as UTC, so that the day a path template writes of it (its UTC day) is
+      // the day written, whatever the zone of this machine.
+      timezone: 'Z',
     },
     afterCreate: sessionSetup(options.queryTimeoutSeconds),
     connectTimeoutSeconds: options.connectTimeoutSeconds,

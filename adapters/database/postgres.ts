@@ -37,6 +37,8 @@ type Options = z.output<typeof PostgresOptions>;
 // PostgreSQL binds up to 65,535 values per statement; a little room for the query's own.
 const MAX_PARAMETERS = 65_000;
 const DATE_OID = 1082;
+const TIMESTAMP_OID = 1114;
+const TIMESTAMPTZ_OID = 1184;
 const SSL_MODES = { disable: 'off', require: 'encrypt', 'verify-ca': 'verify-ca', 'verify-full': 'verify-full' } as const;
 
 const TRUST_ADVICE =
@@ -88,13 +90,18 @@ export function postgresDialect(t: Target, schema?: string): Dialect {
 }
 
 // Dates stay as written (YYYY-MM-DD): a JavaScript Date at local midnight would shift a day in
-// a path template on a machine east of Greenwich. The driver is loaded only when a mapping file
-// uses it, so that every other run starts without it.
+// a path template on a machine east of Greenwich. A timestamp without a time zone is read as UTC,
+// so that the day a path template writes of it (its UTC day) is the day written. The driver is
+// loaded only when a mapping file uses it, so that every other run starts without it.
 async function dateAsWritten(): Promise<{ getTypeParser: typeof pg.types.getTypeParser }> {
   const { default: driver } = await import('pg');
   return {
     getTypeParser: ((oid: number, format?: string) =>
-      oid === DATE_OID ? (v: string) => v : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      oid === DATE_OID
+        ? (v: string) => v
+        : oid === TIMESTAMP_OID
+          ? (v: string) => driver.types.getTypeParser(TIMESTAMPTZ_OID, 'text')(/infinity$/.test(v) ? v : `${v}+00`)
+          : driver.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
 }
 

@@ -19,6 +19,7 @@ const ENGINES = {
     settings: postgresSettings,
     quoted: (name: string) => `"${name}"`,
     blobType: 'bytea',
+    timestampType: 'timestamp',
     companyKey: 'schema',
   },
   mariadb: {
@@ -29,6 +30,7 @@ const ENGINES = {
     settings: mysqlSettings,
     quoted: (name: string) => `\`${name}\``,
     blobType: 'LONGBLOB',
+    timestampType: 'DATETIME',
     companyKey: 'database',
   },
 } as const;
@@ -53,6 +55,7 @@ export function serverSourceFixture(engine: keyof typeof ENGINES): SourceFixture
         writerSettings: () => e.settings(erp.options({ user: erp.info.user, password: erp.info.password }), ctx),
         admin: erp.admin,
         blobType: e.blobType,
+        timestampType: e.timestampType,
         // MariaDB's reader may read the whole database; PostgreSQL's GRANT covered the tables there were.
         grant: async (table) => {
           if (engine === 'postgres') await erp.admin.raw(`GRANT SELECT ON ${table} TO ${erp.reader.user}`);

@@ -39,6 +39,8 @@ export interface SourceDatabase {
   admin: Knex;
   /** The column type that holds a PDF's bytes (bytea, LONGBLOB, BLOB). */
   blobType: string;
+  /** The column type of a date and time without a time zone (timestamp, DATETIME). */
+  timestampType: string;
   /** Lets the reader read a table the suite created. */
   grant(table: string): Promise<void>;
   /** Another ledger with the same invoices table (a schema, a database, a file); gives its source.companies keys. */
@@ -274,6 +276,29 @@ function describeOnDatabase(fx: SourceFixture, make: (rows: InvoiceRow[]) => Pro
       expect(byNumber['FA-00003']).toEqual({ n: 'FA-00003', pdf: '2024/FA-3.pdf', year: 2024, issued: '2024-03-05' });
       expect(byNumber['FA-NOPATH']).toEqual({ n: 'FA-NOPATH', pdf: null, year: 2024, issued: '2024-01-31' });
       expect(renderPathTemplate('{{year}}/{{issued}}/{{n}}.pdf', byNumber['ÉTÉ-1']!)).toBe('2024/2024-01-31/ÉTÉ-1.pdf');
+    });
+
+    it('gives a date and time column its day as written, whatever the time zone of the machine', async () => {
+      await db.admin.raw(`CREATE TABLE stamps (number VARCHAR(20), at ${db.timestampType})`);
+      await db.admin('stamps').insert([
+        { number: 'FA-1', at: '2024-03-05 00:00:00' },
+        { number: 'FA-2', at: '2024-03-05 23:30:00' },
+      ]);
+      await db.grant('stamps');
+      const zone = process.env['TZ'];
+      // Fourteen hours east of Greenwich and eleven west: a day either side if a time is moved.
+      for (const tz of ['Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+        process.env['TZ'] = tz;
+        try {
+          const source = await open({ sql: 'SELECT number AS documentNumber, at FROM stamps WHERE number IN (:documentNumbers)' });
+          const rows = await source.lookup(none(['FA-1', 'FA-2']));
+          await source.close();
+          expect(rows.map((r) => renderPathTemplate('{{at}}', r).slice(0, 10)), tz).toEqual(['2024-03-05', '2024-03-05']);
+        } finally {
+          if (zone === undefined) delete process.env['TZ'];
+          else process.env['TZ'] = zone;
+        }
+      }
     });
 
     it('has the database itself refuse a write that got past the query guard, even on an account that may write', async () => {

@@ -129,6 +129,7 @@ function sqliteFixture(dirOf: () => string): SourceFixture {
         writerSettings: () => sqliteSettings({ path: 'suite.sqlite' }, ctx),
         admin,
         blobType: 'BLOB',
+        timestampType: 'DATETIME',
         grant: async () => undefined,
         async addCompany(name, companyRows) {
           await invoicesFile(path.join(dir, `${name}.sqlite`), companyRows);
