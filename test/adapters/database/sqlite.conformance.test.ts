@@ -1,6 +1,7 @@
 // The SQLite adapter on each driver this Node.js loads: node:sqlite (Node 22.13 and later, the
-// single executable) and better-sqlite3 (an npm install on Node 20). Both must give the same
-// look-ups, BLOBs, refusals and errors.
+// single executable) and better-sqlite3 (an npm install on Node 20). Each passes the source
+// conformance suite (source-conformance.ts); here too what the drivers must give alike beyond it:
+// result codes, warnings, lock waits, integers beyond 2^53, BLOBs as Buffers.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
