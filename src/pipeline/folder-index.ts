@@ -3,7 +3,8 @@
 // A name that does not match is skipped (most folders also hold other files); only the paths
 // of matching files are kept, so memory follows the number of invoices, not of files.
 import path from 'node:path';
-import { AdapterConfigError, DocumentError, type AdapterContext, type DocumentStore } from '../../adapters/types.js';
+import { DocumentError, type AdapterContext, type DocumentStore } from '../../adapters/types.js';
+import { ConfigError } from '../errors.js';
 import type { FolderIndexSection } from '../mapping/schema.js';
 import type { Normaliser } from '../match/normalise.js';
 
@@ -20,7 +21,7 @@ export async function scanFolderIndex(
   normalise: Normaliser,
   log: AdapterContext['log'],
 ): Promise<FolderIndex> {
-  if (!store.list) throw new AdapterConfigError('documents.index: this document store cannot list its folders.');
+  if (!store.list) throw new ConfigError('documents.index: this document store cannot list its folders.');
   const pattern = new RegExp(section.pattern, section.ignoreCase ? 'iu' : 'u');
   const index: FolderIndex = { paths: new Map(), scanned: 0, skipped: 0 };
   for (const folder of section.folders ?? ['']) {
@@ -40,7 +41,7 @@ export async function scanFolderIndex(
       }
     } catch (e) {
       if (e instanceof DocumentError && (e.kind === 'not_found' || e.kind === 'outside_root')) {
-        throw new AdapterConfigError(`documents.index.folders: the folder "${folder}" cannot be scanned: ${e.message}.`, { cause: e });
+        throw new ConfigError(`documents.index.folders: the folder "${folder}" cannot be scanned: ${e.message}.`, { cause: e });
       }
       throw e;
     }
