@@ -1,15 +1,15 @@
 // PDFs kept in the database itself, read by the `database` document store through the source's
-// connection in slices: bytea on PostgreSQL 15, LONGBLOB on MariaDB 10.11, BLOB in SQLite, and a
-// whole run that attaches them through the sandbox.
+// connection: what the source conformance suite (source-conformance.ts: slices, NULL, a missing
+// row, refused writes) does not cover, the line named in a failing documents.query, the source it
+// must share, and a whole run that attaches them through the sandbox.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseStoreAdapter } from '../../../adapters/database/blob-store.js';
 import { openSqlite } from '../../../adapters/database/sqlite-driver.js';
-import { AdapterConfigError, DocumentError, type DocumentStore } from '../../../adapters/types.js';
+import { AdapterConfigError, DocumentError } from '../../../adapters/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { startSandbox } from '../../../src/sandbox/server.js';
 import { entry } from '../../helpers/entries.js';
@@ -20,12 +20,6 @@ const BIG = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(3 * 1024 * 102
 const SMALL = Buffer.from('%PDF-1.4\n% small\n%%EOF\n');
 const QUERY = 'SELECT db_datas AS content FROM ir_attachment WHERE id = CAST(:path AS INTEGER)';
 
-async function readAll(stream: Readable): Promise<{ bytes: Buffer; chunks: number[] }> {
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return { bytes: Buffer.concat(chunks), chunks: chunks.map((c) => c.length) };
-}
-
 async function failure(p: Promise<unknown>): Promise<Error> {
   return p.then(
     () => {
@@ -33,38 +27,6 @@ async function failure(p: Promise<unknown>): Promise<Error> {
     },
     (e: Error) => e,
   );
-}
-
-function storeBehaviour(open: (chunkKiB: number) => Promise<DocumentStore>) {
-  it('streams a document in slices of chunkKiB, byte for byte', async () => {
-    const store = await open(256);
-    expect(await store.stat('1')).toEqual({ size: BIG.length });
-    const { bytes, chunks } = await readAll(await store.open('1'));
-    await store.close();
-    expect(bytes.equals(BIG)).toBe(true);
-    expect(chunks.length).toBe(Math.ceil(BIG.length / (256 * 1024)));
-    expect(Math.max(...chunks)).toBe(256 * 1024);
-  });
-
-  it('reads a small document in one slice', async () => {
-    const store = await open(1024);
-    const { bytes, chunks } = await readAll(await store.open('2'));
-    await store.close();
-    expect(bytes.equals(SMALL)).toBe(true);
-    expect(chunks).toEqual([SMALL.length]);
-  });
-
-  it('tells a missing row and a NULL content apart from a failure', async () => {
-    const store = await open(1024);
-    const missing = await failure(store.stat('999'));
-    const empty = await failure(store.open('3'));
-    await store.close();
-    expect(missing).toBeInstanceOf(DocumentError);
-    expect((missing as DocumentError).kind).toBe('not_found');
-    expect(missing.message).toBe('documents.query returns no row for "999"');
-    expect((empty as DocumentError).kind).toBe('not_found');
-    expect(empty.message).toContain('content is NULL');
-  });
 }
 
 describe.each([
@@ -83,8 +45,6 @@ describe.each([
     await erp.admin.raw(grant);
   });
   afterAll(() => erp?.close());
-
-  storeBehaviour(open);
 
   it('says which documents.query line fails, and refuses a write', async () => {
     const store = await open(1024, 'SELECT db_datas AS content\n  FROM ir_attachments\n WHERE id = CAST(:path AS INTEGER)');
@@ -110,10 +70,6 @@ describe('SQLite', () => {
     db.close();
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
-
-  storeBehaviour((chunkKiB) =>
-    databaseStoreAdapter.open(databaseStoreAdapter.optionsSchema.parse({ query: QUERY, chunkKiB }), { baseDir: dir, log: silentLogger, source: { type: 'sqlite', path: 'erp.sqlite' } }),
-  );
 
   it('needs a source it can share the connection of', async () => {
     const options = databaseStoreAdapter.optionsSchema.parse({ query: QUERY });

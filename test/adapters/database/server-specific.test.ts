@@ -1,50 +1,12 @@
 // What each server does for itself: refusing writes in the session's read-only transactions,
-// MariaDB's NO_BACKSLASH_ESCAPES, and one ledger per schema (PostgreSQL) or per database (MariaDB).
-import { randomBytes } from 'node:crypto';
+// MariaDB's NO_BACKSLASH_ESCAPES; one ledger per schema or database is in the conformance suite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryFailedError } from '../../../adapters/database/errors.js';
 import { AdapterConfigError } from '../../../adapters/types.js';
-import type { Entry } from '../../../src/clearnox/contract.js';
 import { silentLogger } from '../../../src/log.js';
-import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/schema.js';
-import { makeNormaliser } from '../../../src/match/normalise.js';
-import { lookupByCompany } from '../../../src/pipeline/company-sources.js';
-import { entry } from '../../helpers/entries.js';
 import { mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
 
 const ctx = { baseDir: process.cwd(), log: silentLogger };
-const normalise = makeNormaliser(MatchSectionSchema.parse({}));
-const stage = <T>(_name: string, work: () => Promise<T>) => work();
-
-async function companiesLookup(erp: ErpFixture, companies: Record<string, Record<string, unknown>>, entries: Entry[]) {
-  const section: SourceSection = {
-    type: erp.adapter.type,
-    ...erp.options(),
-    query: 'SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)',
-    documentNumberColumn: 'documentNumber',
-    pathColumn: 'path',
-    companies,
-  };
-  return lookupByCompany({ section, adapter: erp.adapter, entries, normalise, ctx, stage });
-}
-
-const COMPANY_ENTRIES = [
-  entry('a1', 'FA-1', { companyCode: 'A' }),
-  entry('b1', 'FA-1', { companyCode: 'B' }),
-  entry('a2', 'FA-2', { companyCode: 'A' }),
-  entry('c1', 'FA-1', { companyCode: 'C' }),
-];
-
-function expectCompaniesKeptApart(result: Awaited<ReturnType<typeof companiesLookup>>) {
-  const pathOf = (id: string) => {
-    const group = result.groups.find((g) => g.entries.some((e) => e.id === id));
-    return group ? result.found.get(group.key)?.paths : 'no group';
-  };
-  expect(pathOf('a1')).toEqual(['a/FA-1.pdf']);
-  expect(pathOf('b1')).toEqual(['b/FA-1.pdf']);
-  expect(pathOf('a2')).toBeUndefined(); // FA-2 is only in B's ledger
-  expect(result.unmapped.map((u) => [u.companyCode, u.group.entries.map((e) => e.id)])).toEqual([['C', ['c1']]]);
-}
 
 describe('PostgreSQL 15', () => {
   let erp: ErpFixture;
@@ -97,12 +59,6 @@ describe('PostgreSQL 15', () => {
     expect((e as Error).message).toContain('relation "invoices" does not exist');
     expect((e as Error).message).toContain('Tables without a schema are looked for in the schema ledger_typo (source.schema).');
   });
-
-  it('looks up each company in its own schema only (source.companies with schema)', async () => {
-    await erp.addLedger('company_a', [{ number: 'FA-1', pdf: 'a/FA-1.pdf' }]);
-    await erp.addLedger('company_b', [{ number: 'FA-1', pdf: 'b/FA-1.pdf' }, { number: 'FA-2', pdf: 'b/FA-2.pdf' }]);
-    expectCompaniesKeptApart(await companiesLookup(erp, { A: { schema: 'company_a' }, B: { schema: 'company_b' } }, COMPANY_ENTRIES));
-  });
 });
 
 describe('MariaDB 10.11', () => {
@@ -147,13 +103,5 @@ describe('MariaDB 10.11', () => {
     } finally {
       await erp.admin.raw(`SET GLOBAL sql_mode = '${mode}'`);
     }
-  });
-
-  it('looks up each company in its own database only (source.companies with database)', async () => {
-    const a = `ledger_a_${randomBytes(3).toString('hex')}`;
-    const b = `ledger_b_${randomBytes(3).toString('hex')}`;
-    await erp.addLedger(a, [{ number: 'FA-1', pdf: 'a/FA-1.pdf' }]);
-    await erp.addLedger(b, [{ number: 'FA-1', pdf: 'b/FA-1.pdf' }, { number: 'FA-2', pdf: 'b/FA-2.pdf' }]);
-    expectCompaniesKeptApart(await companiesLookup(erp, { A: { database: a }, B: { database: b } }, COMPANY_ENTRIES));
   });
 });
