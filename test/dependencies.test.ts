@@ -3,7 +3,7 @@
 // and then fails on a fresh install, not here. The program's code (src/, adapters/) loads at run
 // time only what `npm install --omit=dev` installs; a type-only import may name an @types package.
 import { builtinModules } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, importsOf, packageOf, tsFiles } from './helpers/imports.js';
@@ -16,7 +16,9 @@ interface Manifest {
 
 const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
 const PROGRAM_DIRS = ['src', 'adapters'];
-const FILES = [...tsFiles(...PROGRAM_DIRS, 'scripts', 'bench', 'test'), 'vitest.config.ts', 'vitest.quick.config.ts', 'vitest.unit.config.ts'];
+// The vitest configurations found at the top, committed or a developer's own.
+const CONFIGS = readdirSync(ROOT).filter((f) => /^vitest\.(.+\.)?config\.ts$/.test(f));
+const FILES = [...tsFiles(...PROGRAM_DIRS, 'scripts', 'bench', 'test'), ...CONFIGS];
 
 /** @types/pg for pg, @types/scope__name for @scope/name. */
 const typesPackage = (name: string) => `@types/${name.startsWith('@') ? name.slice(1).replace('/', '__') : name}`;

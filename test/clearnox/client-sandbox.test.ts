@@ -198,12 +198,15 @@ describe('client <-> sandbox', () => {
     sb.control.failNext('imports', 429, 'RATE_LIMITED');
     sb.control.loseNextAnswer('imports');
     const accepted = await client.uploadArchive(one, 'k-lost');
+    // One wait per repeat: the 503, the 429, the lost answer. Polling the import may add its own
+    // waits when the machine is slow, which this does not count.
+    const repeats = waits.length;
     expect((await client.waitForImport(accepted.importId)).status).toBe('completed');
     const state = sb.state();
     // The 429 imported nothing; the lost answer's import is the one the repeat was answered with.
     expect(state.imports.map((i) => i.importId)).toEqual([accepted.importId]);
     expect(state.requests.imports).toBe(3);
     expect(state.entries.find((e) => e.id === 'ent_001')).toMatchObject({ attachCount: 1 });
-    expect(waits).toHaveLength(3);
+    expect(repeats).toBe(3);
   });
 });
