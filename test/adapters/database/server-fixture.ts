@@ -8,6 +8,9 @@ import { mysqlAdapter } from '../../../adapters/database/mysql.js';
 import { postgresAdapter } from '../../../adapters/database/postgres.js';
 import type { DatabaseAdapter } from '../../../adapters/types.js';
 import type { ServerInfo } from '../../services/server-info.js';
+import { standardRows, type InvoiceRow } from './invoice-rows.js';
+
+export { BULK, standardRows, type InvoiceRow } from './invoice-rows.js';
 
 export interface ErpFixture {
   engine: 'postgres' | 'mariadb';
@@ -36,29 +39,9 @@ export function connectionYaml(erp: ErpFixture, passwordEnv: string): string {
   );
 }
 
-export interface InvoiceRow {
-  number: string;
-  pdf: string | null;
-  year?: number;
-  issued?: string;
-}
 
 const suffix = () => randomBytes(4).toString('hex');
 
-export const BULK = 3000;
-
-export function standardRows(): InvoiceRow[] {
-  const rows: InvoiceRow[] = [];
-  for (let i = 1; i <= BULK; i++) rows.push({ number: `FA-${String(i).padStart(5, '0')}`, pdf: `2024/FA-${i}.pdf`, year: 2024, issued: '2024-03-05' });
-  rows.push(
-    { number: "O'BRIEN-1", pdf: 'quote.pdf' },
-    { number: 'FA\\1', pdf: 'backslash.pdf' },
-    { number: 'ÉTÉ-1', pdf: 'été/ÉTÉ-1.pdf' },
-    { number: 'FA-NOPATH', pdf: null },
-    { number: 'FA-OLD', pdf: 'old.pdf', year: 2019 },
-  );
-  return rows;
-}
 
 async function createInvoices(db: Knex, rows: InvoiceRow[]): Promise<void> {
   await db.schema.createTable('invoices', (t) => {

@@ -20,13 +20,9 @@ import { lookupByCompany } from '../../../src/pipeline/company-sources.js';
 import { lookupDocuments } from '../../../src/pipeline/lookup.js';
 import { entry } from '../../helpers/entries.js';
 import { counting } from '../../helpers/sources.js';
+import { BULK, standardRows, type InvoiceRow } from './invoice-rows.js';
 
-export interface InvoiceRow {
-  number: string;
-  pdf: string | null;
-  year?: number;
-  issued?: string;
-}
+export type { InvoiceRow } from './invoice-rows.js';
 
 /** A database of the adapter's kind holding the suite's invoices, read as a user with SELECT only. */
 export interface SourceDatabase {
@@ -64,22 +60,13 @@ export interface SourceFixture {
   database?(rows: InvoiceRow[]): Promise<SourceDatabase>;
 }
 
-export const BULK = 3000;
+export { BULK } from './invoice-rows.js';
 const fa = (i: number) => `FA-${String(i).padStart(5, '0')}`;
 
+/** The standard rows, and a number the ERP prints otherwise than Clearnox holds it. */
 export function suiteRows(): InvoiceRow[] {
-  const rows: InvoiceRow[] = [];
-  for (let i = 1; i <= BULK; i++) rows.push({ number: fa(i), pdf: `2024/FA-${i}.pdf`, year: 2024, issued: '2024-03-05' });
-  rows.push(
-    { number: "O'BRIEN-1", pdf: 'quote.pdf' },
-    { number: 'FA\\1', pdf: 'backslash.pdf' },
-    { number: 'ÉTÉ-1', pdf: 'été/ÉTÉ-1.pdf' },
-    { number: 'FA-NOPATH', pdf: null },
-    { number: 'FA-OLD', pdf: 'old.pdf', year: 2019 },
-    // As the ERP printed it: lower case, spaces; Clearnox holds it otherwise (av 20240001).
-    { number: 'av 2024 0001', pdf: 'avoirs/av-1.pdf' },
-  );
-  return rows;
+  // As the ERP printed it: lower case, spaces; Clearnox holds it otherwise (av 20240001).
+  return [...standardRows(), { number: 'av 2024 0001', pdf: 'avoirs/av-1.pdf' }];
 }
 
 const SQL = 'SELECT number AS documentNumber, pdf AS path, year, issued FROM invoices WHERE number IN (:documentNumbers)';
