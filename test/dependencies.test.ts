@@ -32,7 +32,8 @@ export function undeclaredImports(files: readonly string[], m: Manifest, read: (
     const program = PROGRAM_DIRS.some((d) => file.startsWith(`${d}/`));
     for (const { specifier, typeOnly, line } of importsOf(file, read(file))) {
       const at = `${file}:${line}`;
-      if (builtinModules.includes(specifier.split('/')[0]!)) {
+      // Node 24 lists the modules that exist only with the prefix (node:sea, node:sqlite) with it.
+      if (!specifier.startsWith('node:') && builtinModules.includes(specifier.split('/')[0]!)) {
         problems.push(`${at}: "${specifier}" is a Node.js module: write "node:${specifier}"`);
         continue;
       }
@@ -65,6 +66,8 @@ describe('package.json declares what the code imports', () => {
         "import fs from 'fs';",
         "import { x } from './b.js';",
         "import { vi } from 'vitest';",
+        // Listed with its prefix in Node 24's builtinModules.
+        "import { isSea } from 'node:sea';",
       ].join('\n'),
       'test/b.test.ts': "const r = createRequire(import.meta.url)('pg-connection-string');\nvi.doMock('@scope/pkg/sub', () => ({}));\ntype M = typeof import('@other/types-only');\n",
     };
