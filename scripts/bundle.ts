@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Metafile, type Plugin } from 'esbuild';
+import { ROOT } from './root.js';
 
-export const ROOT = path.resolve(import.meta.dirname, '..', import.meta.dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
 
 // Left out, and never reached by the executable:
 // - better-sqlite3 is native; there SQLite goes through node:sqlite (adapters/database/sqlite-driver.ts);

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { ROOT } from './root.js';
 
 export type NodeTarget = 'linux-x64' | 'win-x64';
 
@@ -13,16 +14,15 @@ interface Pinned {
   integrity: string;
 }
 
-/** Node 22 LTS is inside the executables: the newest Node whose node.exe Wine 8 runs (24's does not start). */
-export const EXECUTABLE_NODE = '22.23.3';
-
 const PINNED: Record<string, Pinned> = {
   'win-x64@22': { version: '22.23.3', integrity: 'sha512-lJNBVsNw5Zf+VEHAwatmQxF8eY5hHVEd1ufVYn+5XVrSNB0x55V1cd/rJyOeElCnY2cRebGq//siePEGRZKYjg==' },
   'linux-x64@22': { version: '22.23.3', integrity: 'sha512-qHnz5tFsHoj/WM+uRENVjWONi5hVvmwrgq8A4V76KpuVNAc4+jwK8x4gwbobE9BtHNg/AKR2583eYorLF/c7ng==' },
   'linux-x64@24': { version: '24.22.3', integrity: 'sha512-KHsob+Fv9YerATvYujMbiyJqnRCvLtrcr/eTNqRqiOSGp97EOiRP1yP47+knGgQ/xnc3XY8xzkW587dlZzNqRA==' },
 };
 
-const ROOT = path.resolve(import.meta.dirname, '..', import.meta.dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
+/** Node 22 LTS is inside the executables: the newest Node whose node.exe Wine 8 runs (24's does not start). */
+export const EXECUTABLE_NODE = PINNED['linux-x64@22']!.version;
+
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'clearnox-sync', 'node');
 
 export function pinnedNode(target: NodeTarget, major: 22 | 24): Pinned {

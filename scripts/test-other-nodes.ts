@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { nodeBinary } from './node-binary.js';
+import { ROOT } from './root.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', import.meta.dirname.includes(`${path.sep}dist${path.sep}`) ? '..' : '.');
 const MAJORS = [22, 24] as const;
 const MINUTE = 60_000;
 

@@ -6,6 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXECUTABLE_NODE } from '../../scripts/node-binary.js';
+import { version } from '../../src/install.js';
 import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
 import { connectionYaml, mariadbErp, postgresErp, type ErpFixture } from '../adapters/database/server-fixture.js';
@@ -17,8 +19,7 @@ import { fakePdf } from '../helpers/pdf.js';
 import { clearnoxYaml, SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV } from '../helpers/sandbox-run.js';
 import { freePort } from '../services/local-server.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const VERSION = (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = version();
 
 let installed: Awaited<ReturnType<typeof installedCopy>>;
 let work: string;
@@ -37,7 +38,7 @@ describe('the Linux executable', () => {
   it('tells its version, the Node.js inside and that it is the single executable', async () => {
     const r = await exe(['--version']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(`clearnox-sync ${VERSION} (Node.js v22.23.3, linux-x64, single executable)`);
+    expect(r.stdout.trim()).toBe(`clearnox-sync ${VERSION} (Node.js v${EXECUTABLE_NODE}, linux-x64, single executable)`);
     expect(r.stderr).toBe('');
   });
 
@@ -78,6 +79,14 @@ describe('every adapter inside the Linux executable', () => {
     return { ...r, report };
   }
 
+  /** A PDF of each name (its number is the file's base name), readable by the servers' accounts. */
+  async function putPdfs(root: string, files: string[]): Promise<void> {
+    for (const rel of files) {
+      await mkdir(path.join(root, path.dirname(rel)), { recursive: true, mode: 0o755 });
+      await writeFile(path.join(root, rel), fakePdf(path.basename(rel, '.pdf')), { mode: 0o644 });
+    }
+  }
+
   const outcomes = (report: { entries: { entryId: string; outcome: string }[] }) => Object.fromEntries(report.entries.map((e) => [e.entryId, e.outcome]));
 
   beforeAll(async () => {
@@ -97,9 +106,7 @@ describe('every adapter inside the Linux executable', () => {
     const erp: ErpFixture = await postgresErp([{ number: 'FA-1', pdf: 'a/FA-1.pdf' }, { number: 'FA-2', pdf: 'FA-2.pdf' }]);
     try {
       const store = await serverFolder('exe-sftp');
-      await mkdir(path.join(store, 'a'), { recursive: true, mode: 0o755 });
-      await writeFile(path.join(store, 'a', 'FA-1.pdf'), fakePdf('FA-1'), { mode: 0o644 });
-      await writeFile(path.join(store, 'FA-2.pdf'), fakePdf('FA-2'), { mode: 0o644 });
+      await putPdfs(store, ['a/FA-1.pdf', 'FA-2.pdf']);
       const s = sshd();
       const r = await withEntries(() =>
         runMapping(
@@ -121,16 +128,14 @@ describe('every adapter inside the Linux executable', () => {
     const erp = await mariadbErp([{ number: 'FA-1', pdf: '2024\\FA-1.pdf' }, { number: 'FA-3', pdf: 'FA-3.pdf' }]);
     try {
       const { dir, options } = await shareFolder('exe-smb');
-      await mkdir(path.join(dir, '2024'), { recursive: true, mode: 0o755 });
-      await writeFile(path.join(dir, '2024', 'FA-1.pdf'), fakePdf('FA-1'), { mode: 0o644 });
-      await writeFile(path.join(dir, 'FA-3.pdf'), fakePdf('FA-3'), { mode: 0o644 });
+      await putPdfs(dir, ['2024/FA-1.pdf', 'FA-3.pdf']);
       const s = samba();
       const r = await withEntries(() =>
         runMapping(
           'mariadb-smb',
           `source:\n${connectionYaml(erp, 'CNX_DB_PASSWORD')}  query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)\n  pathColumn: path\n` +
             `documents:\n  type: smb\n  root: '${options.root}'\n  port: ${s.port}\n  username: ${s.username}\n  password: \${env:CNX_SMB_PASSWORD}\n  domain: ${s.domain}\n`,
-          { CNX_DB_PASSWORD: erp.reader.password, CNX_SMB_PASSWORD: s.password, PATH: '/usr/bin:/bin' },
+          { CNX_DB_PASSWORD: erp.reader.password, CNX_SMB_PASSWORD: s.password },
         ),
       );
       expect(r.code, r.stderr).toBe(0);

@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import yauzl from 'yauzl';
+import { version } from '../../src/install.js';
 import { nodeBinary } from '../../scripts/node-binary.js';
 import { filesUnder, readmeText } from '../../scripts/package.js';
 import { peSignatureSize } from '../../scripts/pe-signature.js';
@@ -12,7 +13,7 @@ import { windowsVersionInfo } from '../../scripts/windows-resources.js';
 import { releases } from '../helpers/executable.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const VERSION = (JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = version();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 
