@@ -10,6 +10,12 @@ export interface AdapterContext {
   baseDir: string;
   /** The mapping file's `source` section, for a document store reading from the same database. */
   source?: { type: string; [key: string]: unknown };
+  /**
+   * A folder of this run's own, readable by its account only and removed when the run ends, for a
+   * store that must land a file on disk before it can be streamed. A store opened without one
+   * (a test, \`check\`) makes its own and removes it on close().
+   */
+  workDir?: string;
   log: {
     debug(obj: object, msg?: string): void;
     info(obj: object, msg?: string): void;
