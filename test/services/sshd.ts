@@ -128,3 +128,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (dir) await rm(dir, { recursive: true, force: true });
   };
 }
+
+/** The same server outside vitest (the benchmarks): its details, and how to stop it. */
+export async function startSshd(): Promise<{ info: SshdInfo; stop: () => Promise<void> }> {
+  let info: SshdInfo | undefined;
+  const stop = await setup({ provide: (_key: string, value: SshdInfo) => (info = value) } as unknown as TestProject);
+  return { info: info!, stop };
+}
