@@ -176,7 +176,7 @@ export class CredentialsRejectedError extends ClearnoxError {
   }
 }
 
-export type NetworkFailure = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'other';
+export type NetworkFailure = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'plain-http' | 'other';
 
 const NETWORK_ADVICE: Record<NetworkFailure, string> = {
   refused: 'the connection was refused: check the port in clearnox.baseUrl and that a firewall or proxy lets this machine through',
@@ -184,6 +184,8 @@ const NETWORK_ADVICE: Record<NetworkFailure, string> = {
   timeout: 'no answer in time: check the network and proxy (https_proxy/no_proxy), or raise clearnox.timeoutSeconds for slow lines',
   dns: 'the host name does not resolve: check the spelling of clearnox.baseUrl and this machine\'s DNS',
   tls: 'the TLS certificate was not accepted: a TLS-inspecting proxy needs its CA in NODE_EXTRA_CA_CERTS',
+  'plain-http':
+    'the server at that address answers in plain HTTP, not HTTPS (TLS): check the port in clearnox.baseUrl (a web server or the sandbox may listen there) and its scheme; plain http:// is accepted only for this machine, as for the sandbox',
   other: 'check clearnox.baseUrl, the network and proxy settings (https_proxy/no_proxy)',
 };
 
@@ -200,10 +202,12 @@ export class NetworkError extends ClearnoxError {
     this.failure = failure;
     this.host = host;
     this.operation = operation;
-    // A wrong host name or a refused certificate is configuration; repeating will not help.
-    this.retryable = failure !== 'dns' && failure !== 'tls';
-    // A certificate that does not verify: the server did not prove it is Clearnox.
-    this.kind = failure === 'tls' ? 'untrusted' : 'unreachable';
+    // A wrong host name, a refused certificate or a port that speaks plain HTTP is configuration;
+    // repeating will not help.
+    this.retryable = failure !== 'dns' && failure !== 'tls' && failure !== 'plain-http';
+    // A certificate that does not verify: the server did not prove it is Clearnox. A server that
+    // answers plain HTTP proved nothing either, but what must change is the address.
+    this.kind = failure === 'tls' ? 'untrusted' : failure === 'plain-http' ? 'config' : 'unreachable';
   }
 }
 

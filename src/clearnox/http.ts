@@ -110,6 +110,8 @@ function classify(code: string | undefined, name: string | undefined): NetworkFa
       // A temporary resolver failure: retryable, unlike a name that does not exist.
       return 'other';
   }
+  // OpenSSL reading an HTTP answer as a TLS record: the port speaks plain HTTP.
+  if (code && /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG/.test(code)) return 'plain-http';
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) return 'tls';
   return 'other';
 }
