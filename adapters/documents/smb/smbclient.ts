@@ -1,7 +1,7 @@
-// Debian's smbclient, one process per request. Commands go through standard input, never -c,
-// because -c splits at every ";" (quotes included) and invoice names hold them; -E keeps every
-// message on stderr so that standard output carries the file's bytes and nothing else.
-import { spawn } from 'node:child_process';
+// Debian's smbclient. Commands go through standard input, never -c, because -c splits at every
+// ";" (quotes included) and invoice names hold them. A one-shot process answers the check made
+// when the store opens; the files themselves go through long-lived sessions (session.ts).
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { SmbOptions } from './options.js';
 import type { UncRoot } from './unc.js';
@@ -29,10 +29,12 @@ const CONFIG = /NT_STATUS_(BAD_NETWORK_NAME|NO_LOGON_SERVERS|NOT_SUPPORTED|INVAL
 const CONNECTION =
   /NT_STATUS_(CONNECTION_\w+|IO_TIMEOUT|HOST_UNREACHABLE|NETWORK_UNREACHABLE|PIPE_\w+|END_OF_FILE|INVALID_NETWORK_RESPONSE|NETWORK_NAME_DELETED|PORT_UNREACHABLE|UNEXPECTED_NETWORK_ERROR|LOCAL_DISCONNECT|REMOTE_DISCONNECT)|Connection to .* failed|Error connecting/;
 
-// smbclient's own chatter, which may hold a file's name (and so any word).
+// smbclient's own chatter, which may hold a file's name (and so any word). A transfer's line
+// is chatter only once it ends with the rate smbclient prints after a complete transfer: one that
+// fails has the error appended to it.
 // smbclient 4.17 reads PASSWD_FD at two points of its start-up; a later version reading it once
 // more would find the pipe empty, say so, and still log in with the line it read first.
-const NOISE = /^(Try "help"|getting file |\s*\d+ blocks of size|Error reading password from file descriptor \d+: empty password|\s*$)/;
+const NOISE = /^(Try "help"|getting file .*KiloBytes\/sec\)\s*$|\s*\d+ blocks of size|Error reading password from file descriptor \d+: empty password|\s*$)/;
 
 /** What went wrong, from the lines smbclient printed that are not the command's own output. */
 export function classify(messages: string): SmbStatus {
@@ -69,14 +71,16 @@ export interface SmbRun {
 const PASSWORD_FD = 3;
 
 /**
- * With `data`, standard output carries a file's bytes (-E sends every message to stderr);
- * without, a command's text output and its messages both come on standard output.
+ * Starts smbclient with standard input open for commands. With `messagesOnStderr` (-E) every
+ * line it prints, a command's output and its messages alike, comes in order on stderr; without,
+ * the command's text output and most messages come on stdout. `cwd` is where a `get` lands a
+ * file named without a folder.
  */
-export function runSmbclient(target: SmbTarget, command: string, data: boolean): SmbRun {
+export function startSmbclient(target: SmbTarget, messagesOnStderr: boolean, cwd?: string): ChildProcess {
   const { options, unc } = target;
   const args = [
     `//${unc.server}/${unc.share}`,
-    ...(data ? ['-E'] : []),
+    ...(messagesOnStderr ? ['-E'] : []),
     '-p',
     String(options.port),
     '-t',
@@ -94,24 +98,29 @@ export function runSmbclient(target: SmbTarget, command: string, data: boolean):
   }
   if (options.username && options.password) env.PASSWD_FD = String(PASSWORD_FD);
   else args.push('-N');
-  const child = spawn(target.program, args, { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], windowsHide: true });
-  const [stdin, stdout, stderrStream] = [child.stdin!, child.stdout!, child.stderr!];
+  const child = spawn(target.program, args, { env, cwd, stdio: ['pipe', messagesOnStderr ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
   const passwordPipe = child.stdio[PASSWORD_FD] as Writable;
   passwordPipe.on('error', () => undefined);
   // One line per read smbclient makes (see NOISE); a line it does not read dies with the pipe.
   passwordPipe.end(options.username && options.password ? `${options.password}\n${options.password}\n` : '');
+  child.stdin!.on('error', () => undefined);
+  return child;
+}
+
+/** One command in a process of its own; its text output and its messages come on stdout. */
+export function runSmbclient(target: SmbTarget, command: string): SmbRun {
+  const child = startSmbclient(target, false);
   let stderr = '';
-  stderrStream.setEncoding('utf8');
-  stderrStream.on('data', (d: string) => {
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (d: string) => {
     if (stderr.length < 64 * 1024) stderr += d;
   });
   const done = new Promise<{ code: number | null; stderr: string }>((resolve) => {
     child.once('error', (e) => resolve({ code: null, stderr: `${stderr}\nError starting ${target.program}: ${e.message}` }));
     child.once('close', (code) => resolve({ code, stderr }));
   });
-  stdin.on('error', () => undefined);
-  stdin.end(`${command}\n`);
-  return { stdout, done, kill: () => child.kill() };
+  child.stdin!.end(`${command}\n`);
+  return { stdout: child.stdout!, done, kill: () => child.kill() };
 }
 
 /**
@@ -130,12 +139,12 @@ export function smbclientEnvironment(parent: NodeJS.ProcessEnv): Record<string, 
 }
 
 /**
- * Runs one command and gives its output and messages as lines: for allinfo and cd. A process
+ * Runs one command and gives its output and messages as lines: the check made at open. A process
  * still there well past the request timeout (a server that accepts and never answers) is ended
  * and reported as a timeout.
  */
 export async function smbLines(target: SmbTarget, command: string): Promise<string[]> {
-  const run = runSmbclient(target, command, false);
+  const run = runSmbclient(target, command);
   let stdout = '';
   let hung = false;
   const timer = setTimeout(() => {

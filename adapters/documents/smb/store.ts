@@ -3,15 +3,16 @@
 // SMB2/3 work (signing, NTLMv2, encryption), so the same mapping file can be tried from Linux.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { PassThrough, type Readable } from 'node:stream';
-import pLimit, { type LimitFunction } from 'p-limit';
+import type { Readable } from 'node:stream';
 import { AdapterConfigError, CredentialsRefusedError, DocumentError, type DocumentStore, type DocumentStoreAdapter, type ListedFile } from '../../types.js';
 import { walkTree, type TreeEntry } from '../list-tree.js';
 import { localAdapter } from '../local.js';
 import { storeSegments } from '../store-path.js';
-import { classify, runSmbclient, smbclientEnvironment, smbLines, smbPath, type SmbTarget } from './smbclient.js';
+import { Landing } from './landing.js';
 import { SmbOptions } from './options.js';
+import { MAX_COMMAND_BYTES, type Command, type Outcome } from './session.js';
+import { SmbSessions } from './sessions.js';
+import { classify, smbclientEnvironment, smbLines, smbPath, type SmbTarget } from './smbclient.js';
 import { parseUnc } from './unc.js';
 
 export const SMBCLIENT = 'smbclient';
@@ -39,7 +40,7 @@ export const smbAdapter: DocumentStoreAdapter<SmbOptions> = {
     if (options.password && /[\r\n]/.test(options.password)) {
       throw new AdapterConfigError('documents.password holds a line break, which smbclient cannot take: give the account a password without one.');
     }
-    return SmbStore.open({ unc, options, program: SMBCLIENT });
+    return SmbStore.open({ unc, options, program: SMBCLIENT }, ctx.workDir);
   },
 };
 
@@ -51,21 +52,26 @@ export function smbclientMissing(program = SMBCLIENT): string | null {
 }
 
 const BAD_NAME = /["*?<>|\u0000-\u001f]/;
+// What allinfo and ls print as their own output; every other line is a message about the command.
+const ALLINFO_FIELD = /^(altname|create_time|access_time|write_time|change_time|attributes|stream):/;
+const LS_ENTRY = /^ {2}(.+?)\s+([A-Z]*)\s+\d+\s+\w{3} \w{3}\s+\d+ \d\d:\d\d:\d\d \d{4}$/;
+// The pipeline opens the next eight documents while one is packed: so many files may wait on disk.
+const LANDED_AHEAD = 8;
 
 export class SmbStore implements DocumentStore {
-  private readonly limit: LimitFunction;
+  private constructor(
+    private readonly target: SmbTarget,
+    private readonly landing: Landing,
+    private readonly sessions: SmbSessions,
+  ) {}
 
-  private constructor(private readonly target: SmbTarget) {
-    this.limit = pLimit(target.options.transfers);
-  }
-
-  static async open(target: SmbTarget): Promise<SmbStore> {
+  /** `workDir`: the run's private folder, where fetched files wait to be read (else a temporary one). */
+  static async open(target: SmbTarget, workDir?: string): Promise<SmbStore> {
     const missing = smbclientMissing(target.program);
     if (missing) throw new AdapterConfigError(missing);
-    const store = new SmbStore(target);
+    const where = describe(target);
     const lines = await smbLines(target, target.unc.folder.length > 0 ? `cd ${smbPath(target, [])}` : 'ls "\\*-clearnox-sync-probe"');
     const status = classify(lines.join('\n'));
-    const where = store.description;
     if (status.kind === 'logon') {
       throw new CredentialsRefusedError(
         `the file server refused the logon to ${where} (${status.problem}). Check documents.username, documents.password and documents.domain, and that the account is enabled and may log on.`,
@@ -84,17 +90,17 @@ export class SmbStore implements DocumentStore {
     if (status.kind !== null && !probeMissed) {
       throw new AdapterConfigError(`documents.root: the folder ${where} cannot be opened (${status.problem}).`);
     }
-    return store;
+    const landing = await Landing.create(workDir, Math.max(LANDED_AHEAD, target.options.transfers));
+    return new SmbStore(target, landing, new SmbSessions(target, landing.dir));
   }
 
   get description(): string {
-    const { unc } = this.target;
-    return `\\\\${unc.server}\\${unc.share}${unc.folder.map((f) => `\\${f}`).join('')}`;
+    return describe(this.target);
   }
 
   async stat(p: string) {
     const segments = this.segments(p);
-    const lines = await this.limit(() => this.withRetries(p, () => smbLines(this.target, `allinfo ${smbPath(this.target, segments)}`)));
+    const { output: lines } = await this.request(p, { line: `allinfo ${smbPath(this.target, segments)}`, isOutput: (l) => ALLINFO_FIELD.test(l) });
     const field = (name: string) => lines.find((l) => l.startsWith(`${name}:`));
     const attrs = /\(([0-9a-f]+)\)\s*$/i.exec(field('attributes') ?? '');
     if (!attrs) throw new DocumentError('unreadable', `cannot read "${p}": the file server gave no attributes`);
@@ -103,15 +109,48 @@ export class SmbStore implements DocumentStore {
     return { size: size ? Number(size[1]) : 0 };
   }
 
+  // smbclient lands the whole file in the store's folder; only a file of the size it announced
+  // when it opened it, confirmed without an error, is handed out: after a dropped connection
+  // smbclient has been seen to end with neither a status line nor that confirmation, and a short
+  // file must never pass for a whole one. Nothing has been read when a transfer fails, so every
+  // lost one may be tried again.
   async open(p: string): Promise<Readable> {
-    const segments = this.segments(p);
-    const command = `get ${smbPath(this.target, segments)} -`;
-    for (let attempt = 0; ; attempt++) {
-      const out = await this.openOnce(p, command);
-      if (out instanceof PassThrough) return out;
-      if (out.kind !== 'connection_lost' || attempt >= this.target.options.retries) throw out;
-      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+    const remote = smbPath(this.target, this.segments(p));
+    const release = await this.landing.slot();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const name = this.landing.name();
+        const got = await this.fetch(p, remote, name, release);
+        if (!(got instanceof DocumentError)) return got;
+        await this.landing.discard(name);
+        if (got.kind !== 'connection_lost' || attempt >= this.target.options.retries) throw got;
+        await backoff(attempt);
+      }
+    } catch (e) {
+      release();
+      throw e;
     }
+  }
+
+  /** The file landed whole and opened for reading, or why not. */
+  private async fetch(p: string, remote: string, name: string, release: () => void): Promise<Readable | DocumentError> {
+    const last = { size: -1 };
+    const outcome = await this.attempt(p, { line: `get ${remote} "${name}"`, grew: () => this.landing.grew(name, last) });
+    if (outcome instanceof DocumentError) return outcome;
+    // "getting file <remote> of size <n> as <name> " comes as the transfer starts, and
+    // "(<rate> KiloBytes/sec) ..." on the same line once it is complete.
+    const as = ` as ${name} `;
+    const line = outcome.messages.split('\n').find((l) => l.startsWith('getting file ') && l.includes(as));
+    const announced = line ? /of size (\d+)$/.exec(line.slice(0, line.lastIndexOf(as))) : null;
+    if (!line || !announced || !line.slice(line.lastIndexOf(as) + as.length).startsWith('(')) {
+      return new DocumentError('connection_lost', `the transfer of "${p}" stopped without smbclient confirming it`);
+    }
+    const size = Number(announced[1]);
+    const taken = await this.landing
+      .take(name, size, release)
+      .catch((e: Error) => (e instanceof DocumentError ? e : new DocumentError('connection_lost', `the file fetched for "${p}" cannot be read back: ${e.message}`)));
+    if (typeof taken !== 'number') return taken;
+    return new DocumentError('connection_lost', `the transfer of "${p}" stopped after ${taken} of ${size} bytes`);
   }
 
   async *list(folder: string): AsyncIterable<ListedFile> {
@@ -144,26 +183,19 @@ export class SmbStore implements DocumentStore {
   /** A folder's entries, and a digest of its whole listing to know it again. */
   private async readFolder(segments: string[]): Promise<{ entries: TreeEntry[]; listing: string }> {
     const mask = `"\\${[...this.target.unc.folder, ...segments, '*'].join('\\')}"`;
-    const run = runSmbclient(this.target, `ls ${mask}`, false);
+    const { output } = await this.request(segments.join('/') || '.', { line: `ls ${mask}`, isOutput: (l) => LS_ENTRY.test(l) });
     const entries: TreeEntry[] = [];
-    const lines: string[] = [];
-    let messages = '';
-    for await (const line of createInterface({ input: run.stdout, crlfDelay: Infinity })) {
-      const m = /^ {2}(.+?)\s+([A-Z]*)\s+\d+\s+\w{3} \w{3}\s+\d+ \d\d:\d\d:\d\d \d{4}$/.exec(line);
-      if (!m) messages += `${line}\n`;
-      else {
-        lines.push(line);
-        if (m[1] !== '.' && m[1] !== '..') entries.push({ name: m[1]!, kind: m[2]!.includes('D') ? 'dir' : 'file' });
-      }
+    for (const line of output) {
+      const m = LS_ENTRY.exec(line)!;
+      if (m[1] !== '.' && m[1] !== '..') entries.push({ name: m[1]!, kind: m[2]!.includes('D') ? 'dir' : 'file' });
     }
-    const { stderr } = await run.done;
-    const error = this.failure(segments.join('/') || '.', messages + stderr);
-    if (error) throw error;
-    return { entries, listing: createHash('sha256').update(lines.sort().join('\n')).digest('base64') };
+    return { entries, listing: createHash('sha256').update(output.sort().join('\n')).digest('base64') };
   }
 
+  /** Ends the sessions and removes every file fetched and not yet read. */
   async close(): Promise<void> {
-    this.limit.clearQueue();
+    await this.sessions.close();
+    await this.landing.close();
   }
 
   private segments(p: string): string[] {
@@ -174,87 +206,26 @@ export class SmbStore implements DocumentStore {
     return segments;
   }
 
-  // The process holds a transfer slot until it exits; bytes flow as smbclient writes them, and the
-  // stream ends only once smbclient has said the transfer succeeded and the byte count matches
-  // the size it announced: after a dropped connection smbclient has been seen to end with neither
-  // a status line nor that confirmation, and a short file must never pass for a whole one. A
-  // transfer that stalls past the timeout is killed and reported lost.
-  private openOnce(p: string, command: string): Promise<PassThrough | DocumentError> {
-    const stallMs = this.target.options.timeoutSeconds * 1000;
-    return new Promise((resolveOpen) => {
-      void this.limit(
-        () =>
-          new Promise<void>((release) => {
-            const run = runSmbclient(this.target, command, true);
-            const out = new PassThrough({ highWaterMark: 64 * 1024 });
-            let settled = false;
-            let received = 0;
-            let stalled = false;
-            const settle = (value: PassThrough | DocumentError) => {
-              if (settled) return;
-              settled = true;
-              resolveOpen(value);
-            };
-            // A reader that does not read yet (a document opened ahead of its turn) is not a
-            // silent server: time counts only while smbclient is free to write. (smbclient's own
-            // request timeout still ends a transfer whose reader waits longer than timeoutSeconds.)
-            const watchdog: NodeJS.Timeout = setTimeout(() => {
-              if (out.writableNeedDrain) {
-                watchdog.refresh();
-                return;
-              }
-              stalled = true;
-              run.kill();
-            }, stallMs);
-            run.stdout.on('data', (chunk: Buffer) => {
-              received += chunk.length;
-              watchdog.refresh();
-              settle(out);
-            });
-            run.stdout.pipe(out, { end: false });
-            out.once('close', () => run.kill());
-            void run.done.then(({ stderr }) => {
-              clearTimeout(watchdog);
-              release();
-              const error = stalled
-                ? new DocumentError('connection_lost', `the file server sent nothing for ${stallMs / 1000} s while "${p}" was read`)
-                : (this.failure(p, stderr) ?? this.shortRead(p, stderr, received));
-              if (!settled) {
-                // Nothing written: an empty file, or a failure before the first byte.
-                if (error) settle(error);
-                else {
-                  settle(out);
-                  out.end();
-                }
-                return;
-              }
-              if (error) out.destroy(error);
-              else out.end();
-            });
-          }),
-      );
-    });
-  }
-
-  private shortRead(p: string, stderr: string, received: number): DocumentError | null {
-    const announced = / of size (\d+) as -/.exec(stderr);
-    // Seen when the connection drops: smbclient ends without a status line and without the
-    // confirmation it prints after every complete transfer.
-    if (!announced) return new DocumentError('connection_lost', `the transfer of "${p}" stopped after ${received} bytes without smbclient confirming it`);
-    const size = Number(announced[1]);
-    if (size === received) return null;
-    return new DocumentError('connection_lost', `the transfer of "${p}" stopped after ${received} of ${size} bytes`);
-  }
-
-  private async withRetries(p: string, work: () => Promise<string[]>): Promise<string[]> {
+  /** Runs a command, again when the connection failed (`retries` times); throws for the file. */
+  private async request(p: string, command: Command): Promise<Outcome> {
     for (let attempt = 0; ; attempt++) {
-      const lines = await work();
-      // The command's own output lines carry no status; only smbclient's messages do.
-      const error = this.failure(p, lines.filter((l) => !/^(altname|create_time|access_time|write_time|change_time|attributes|stream):/.test(l)).join('\n'));
-      if (!error) return lines;
-      if (error.kind !== 'connection_lost' || attempt >= this.target.options.retries) throw error;
-      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      const outcome = await this.attempt(p, command);
+      if (!(outcome instanceof DocumentError)) return outcome;
+      if (outcome.kind !== 'connection_lost' || attempt >= this.target.options.retries) throw outcome;
+      await backoff(attempt);
     }
+  }
+
+  /** One run of a command in a session: its outcome, or what went wrong for the file. */
+  private async attempt(p: string, command: Command): Promise<Outcome | DocumentError> {
+    if (Buffer.byteLength(command.line) + 1 > MAX_COMMAND_BYTES) {
+      throw new DocumentError('unreadable', `the path "${p}" is too long for smbclient, which reads at most ${MAX_COMMAND_BYTES} bytes per command`);
+    }
+    const outcome = await this.sessions.run(command);
+    const error = this.failure(p, outcome.messages);
+    if (error) return error;
+    if (outcome.lost) return new DocumentError('connection_lost', `the connection to the file server was lost while reading "${p}" (${outcome.lost})`);
+    return outcome;
   }
 
   private failure(p: string, stderr: string): DocumentError | null {
@@ -275,3 +246,10 @@ export class SmbStore implements DocumentStore {
     }
   }
 }
+
+function describe(target: SmbTarget): string {
+  const { unc } = target;
+  return `\\\\${unc.server}\\${unc.share}${unc.folder.map((f) => `\\${f}`).join('')}`;
+}
+
+const backoff = (attempt: number) => new Promise((r) => setTimeout(r, 250 * 2 ** attempt));

@@ -2,7 +2,7 @@
 // not work, the network failing under a transfer, the password kept out of every message, of
 // smbclient's command line and environment, and links planted on the server.
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { smbclientEnvironment } from '../../../adapters/documents/smb/smbclient.
 import { SmbStore, smbAdapter } from '../../../adapters/documents/smb/store.js';
 import { parseUnc } from '../../../adapters/documents/smb/unc.js';
 import { AdapterConfigError, CredentialsRefusedError, DocumentError } from '../../../adapters/types.js';
+import { silentLogger } from '../../../src/log.js';
 import { fakePdf } from '../../helpers/pdf.js';
 import { readAll } from './conformance.js';
 import { openSmb, samba, shareFolder, smbOptions } from './smb-fixture.js';
@@ -241,12 +242,13 @@ describe('through a failing network', () => {
   afterAll(() => proxy.close());
 
   it('fails a transfer cut mid-way with connection_lost, never with a short file', async () => {
-    const store = await openSmb({ ...options, port: proxy.port, timeoutSeconds: 3 });
-    // The first byte is out, so the store cannot start again; smbclient reads well ahead of its
-    // output, hence a file larger than what it holds when the first byte comes.
-    const stream = await store.open('huge.pdf');
-    proxy.drop();
-    const e = await readAll(stream).catch((x: unknown) => x);
+    const store = await openSmb({ ...options, port: proxy.port, timeoutSeconds: 3, retries: 0 });
+    // The file lands whole before open() hands it out, so the cut fails open() itself.
+    proxy.whenDownstream(proxy.downstream + 8 * MiB, () => proxy.drop());
+    const e = await store
+      .open('huge.pdf')
+      .then(readAll)
+      .catch((x: unknown) => x);
     expect(e instanceof DocumentError, `got ${e instanceof Buffer ? `${e.length} bytes` : String(e)}`).toBe(true);
     expect((e as DocumentError).kind, (e as Error).message).toBe('connection_lost');
     // The next file gets a new session.
@@ -282,5 +284,130 @@ describe('through a failing network', () => {
       proxy.refuse(false);
     }
     expect((await store.stat('FA-1.pdf')).size).toBe(fakePdf('FA-1').length);
+  });
+});
+
+// A wrapper records each smbclient it starts (its pid, which exec keeps, its folder and its
+// arguments), then becomes the real one.
+async function recordingSmbclient(): Promise<{ program: string; sessions(): Promise<{ pid: number; cwd: string }[]>; remove(): Promise<void> }> {
+  const bin = await mkdtemp(path.join(os.tmpdir(), 'cnx-smbclient-'));
+  const log = path.join(bin, 'started');
+  const program = path.join(bin, 'smbclient');
+  await writeFile(program, `#!/bin/sh\nprintf '%s|%s|%s\\n' "$$" "$(pwd)" "$*" >> '${log}'\nexec /usr/bin/smbclient "$@"\n`);
+  await chmod(program, 0o700);
+  return {
+    program,
+    // Sessions have -E (every line on stderr); the check made at open and --version do not.
+    sessions: async () =>
+      (await readFile(log, 'utf8').catch(() => ''))
+        .split('\n')
+        .map((l) => l.split('|'))
+        .filter((f) => f.length === 3 && / -E( |$)/.test(f[2]!))
+        .map(([pid, cwd]) => ({ pid: Number(pid), cwd: cwd! })),
+    remove: () => rm(bin, { recursive: true, force: true }),
+  };
+}
+
+const running = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('smbclient sessions', () => {
+  const many = Array.from({ length: 24 }, (_, i) => `many/FA-${i}.pdf`);
+  beforeAll(async () => {
+    await mkdir(path.join(dir, 'many'), { mode: 0o755 });
+    for (const [i, n] of many.entries()) await writeFile(path.join(dir, n), fakePdf(`many ${i}`, 20_000 + i), { mode: 0o644 });
+  });
+
+  it('serves many checks and reads from a few long-lived smbclient processes, and leaves neither a process nor a file after close', async () => {
+    const smbclient = await recordingSmbclient();
+    try {
+      const store = await SmbStore.open({ unc: parseUnc(options.root)!, options, program: smbclient.program });
+      const results = await Promise.all(
+        many.map(async (n, i) => {
+          const { size } = await store.stat(n);
+          const bytes = await readAll(await store.open(n));
+          return size === bytes.length && bytes.equals(fakePdf(`many ${i}`, 20_000 + i));
+        }),
+      );
+      expect(results.every(Boolean)).toBe(true);
+      const sessions = await smbclient.sessions();
+      // 48 requests, at most `transfers` processes.
+      expect(sessions.length).toBeGreaterThan(0);
+      expect(sessions.length).toBeLessThanOrEqual(options.transfers);
+      // Without a run's work folder, a private one of the store's own.
+      const folder = sessions[0]!.cwd;
+      expect(path.dirname(folder)).toBe(os.tmpdir());
+      expect((await stat(folder)).mode & 0o777).toBe(0o700);
+      expect(await readdir(folder)).toEqual([]);
+      await store.close();
+      expect(sessions.filter((s) => running(s.pid))).toEqual([]);
+      await expect(stat(folder)).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await smbclient.remove();
+    }
+  });
+
+  it("lands files in the run's work folder, never more than eight ahead of the reader, each removed once read or dropped", async () => {
+    const workDir = await mkdtemp(path.join(os.tmpdir(), 'cnx-work-'));
+    try {
+      const store = await smbAdapter.open({ ...options, transfers: 1 }, { baseDir: process.cwd(), log: silentLogger, workDir });
+      const opens = many.slice(0, 12).map((n) => store.open(n));
+      const first = await Promise.all(opens.slice(0, 8));
+      // One session, requests in the order they came: had the ninth file not been held back, it
+      // would have landed before this check's answer came.
+      await store.stat(many[0]!);
+      const [landing, ...others] = await readdir(workDir);
+      expect(others).toEqual([]);
+      const folder = path.join(workDir, landing!);
+      expect((await stat(folder)).mode & 0o777).toBe(0o700);
+      expect(await readdir(folder)).toHaveLength(8);
+      // One read to the end, one dropped unread: their files go, two more land, no more.
+      expect((await readAll(first[0]!)).equals(fakePdf('many 0', 20_000))).toBe(true);
+      first[1]!.destroy();
+      await Promise.all(opens.slice(8, 10));
+      await store.stat(many[0]!);
+      expect(await readdir(folder)).toHaveLength(8);
+      // The store closes with files unread and two requests waiting for a place: they fail, and
+      // nothing is left in the work folder.
+      const late = Promise.allSettled(opens.slice(10));
+      await store.close();
+      expect((await late).map((r) => (r.status === 'rejected' ? (r.reason as DocumentError).kind : 'read'))).toEqual(['connection_lost', 'connection_lost']);
+      expect(await readdir(workDir)).toEqual([]);
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails only the file a killed session was fetching; the next request starts a new session', async () => {
+    const smbclient = await recordingSmbclient();
+    const proxy = await startProxy(samba().port);
+    try {
+      const s = await SmbStore.open({ unc: parseUnc(options.root)!, options: { ...options, port: proxy.port, transfers: 1, retries: 0 }, program: smbclient.program });
+      // The connection stops mid-transfer, so the session is surely busy with large.pdf when killed.
+      proxy.whenDownstream(proxy.downstream + 2 * MiB, () => {
+        proxy.freeze();
+        void smbclient.sessions().then((x) => process.kill(x[0]!.pid, 'SIGKILL'));
+      });
+      const large = s.open('large.pdf');
+      const after = [s.stat('FA-1.pdf'), s.open('FA-1.pdf').then(readAll)];
+      await expect(large).rejects.toMatchObject({ kind: 'connection_lost' });
+      const [info, bytes] = await Promise.all(after);
+      expect(info).toEqual({ size: fakePdf('FA-1').length });
+      expect(bytes).toEqual(fakePdf('FA-1'));
+      const sessions = await smbclient.sessions();
+      expect(sessions).toHaveLength(2);
+      expect(await readdir(sessions[1]!.cwd)).toEqual([]);
+      await s.close();
+      expect(sessions.filter((x) => running(x.pid))).toEqual([]);
+    } finally {
+      await proxy.close();
+      await smbclient.remove();
+    }
   });
 });
