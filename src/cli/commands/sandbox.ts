@@ -1,6 +1,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { isLoopbackHost } from '../../loopback.js';
 import { SANDBOX_BANNER, loadSandboxEntries, startSandbox, type SandboxHandle } from '../../sandbox/server.js';
+import { UsageError } from '../errors.js';
 
 interface SandboxArgs {
   port: number;
@@ -29,6 +30,8 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
       entries,
       clientId: args.clientId,
       clientSecret: args.clientSecret,
+    }).catch((e: unknown) => {
+      throw listenProblem(e, args.host, args.port) ?? e;
     });
     const text = sandboxBanner(sandbox, entries.length, args.clientId);
     if (text.warning) process.stderr.write(`${text.warning}\n`);
@@ -40,6 +43,21 @@ export const sandboxCommand: CommandModule<object, SandboxArgs> = {
     });
   },
 };
+
+/** Why the sandbox could not listen, said with the option to change; null for anything else. */
+export function listenProblem(e: unknown, host: string, port: number): UsageError | null {
+  const at = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch ((e as NodeJS.ErrnoException | null)?.code) {
+    case 'EADDRINUSE':
+      return new UsageError(`--port ${port}: another program already listens on ${at} (an earlier sandbox still running?); choose another port with --port, or --port 0 for any free one.`);
+    case 'EACCES':
+      return new UsageError(`--port ${port}: this account may not listen on ${at} (ports below 1024 need an administrator); choose another port with --port, such as 8080, or --port 0 for any free one.`);
+    case 'EADDRNOTAVAIL':
+      return new UsageError(`--host ${host}: this machine has no such address; give one of its own, or leave --host out for 127.0.0.1.`);
+    default:
+      return null;
+  }
+}
 
 /** What the command prints once listening: where it really is, and a warning off the loopback. */
 export function sandboxBanner(sandbox: Pick<SandboxHandle, 'boundTo' | 'port' | 'url'>, entries: number, clientId: string): { banner: string; warning?: string } {
