@@ -6,6 +6,7 @@ import { DatabaseUnreachableError, lineNaming, queryFailed } from './errors.js';
 import { checkQuery, openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
 import { BUSY_TIMEOUT_MS } from './sqlite-driver.js';
 import { SqliteClient } from './sqlite-knex-client.js';
+import { windowsOnlyPath } from '../windows-path.js';
 
 const SqliteOptions = z
   .object({
@@ -15,7 +16,24 @@ const SqliteOptions = z
 
 type Options = z.output<typeof SqliteOptions>;
 
+/** Refuses a Windows path on a machine that cannot open it, as documents.root does; null when it can be tried. */
+export function databasePathProblem(file: string, platform: NodeJS.Platform): string | null {
+  const form = windowsOnlyPath(file, platform);
+  if (form === 'share') {
+    return (
+      `source.path "${file}" is a file on a Windows share, which this ${platform} machine cannot open by that name. ` +
+      'Mount the share and give the file\'s path under the mount folder, or copy the database to this machine.'
+    );
+  }
+  if (form === 'drive') {
+    return `source.path "${file}" is a Windows drive path; on this ${platform} machine give the path of the database file on this machine.`;
+  }
+  return null;
+}
+
 export async function sqliteSettings(options: Options, ctx: AdapterContext): Promise<KnexSettings> {
+  const problem = databasePathProblem(options.path, process.platform);
+  if (problem) throw new AdapterConfigError(problem);
   const filename = path.resolve(ctx.baseDir, options.path);
   // A missing database is a configuration error, told with the key to correct.
   await access(filename).catch(() => {

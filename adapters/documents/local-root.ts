@@ -3,19 +3,18 @@
 // mapped network drive works when the integrator tries it and fails under Task Scheduler, where
 // the task's account has no mapped drives: that is told before it happens.
 
-const DRIVE = /^([a-zA-Z]):(?:[\\/]|$)/;
-const UNC = /^[\\/]{2}[^\\/]+[\\/][^\\/]+/;
+import { driveLetter, isUncPath, windowsOnlyPath } from '../windows-path.js';
 
 /** Refuses a Windows root on a machine that cannot open it; null when the root can be tried. */
 export function rootProblem(root: string, platform: NodeJS.Platform): string | null {
-  if (platform === 'win32') return null;
-  if (UNC.test(root)) {
+  const form = windowsOnlyPath(root, platform);
+  if (form === 'share') {
     return (
       `documents.root "${root}" is a Windows share, which this ${platform} machine cannot open as a folder. ` +
       `Use type: smb with the same root (it reads the share itself), or mount the share and give the mount folder.`
     );
   }
-  if (DRIVE.test(root)) {
+  if (form === 'drive') {
     return `documents.root "${root}" is a Windows drive path; on this ${platform} machine give a folder of this machine, or use type: smb for a share.`;
   }
   return null;
@@ -27,12 +26,12 @@ export function rootProblem(root: string, platform: NodeJS.Platform): string | n
  */
 export function mappedDriveWarning(root: string, resolved: string | null, platform: NodeJS.Platform, systemDrive = 'C:'): string | null {
   if (platform !== 'win32') return null;
-  const drive = DRIVE.exec(root)?.[1]?.toUpperCase();
+  const drive = driveLetter(root);
   if (!drive) return null;
   const advice =
     'a task run by Task Scheduler under another account, as SYSTEM, or "whether the user is logged on or not" does not see ' +
     "the mapped drives of the user's session";
-  if (resolved && UNC.test(resolved)) {
+  if (resolved && isUncPath(resolved)) {
     const unc = resolved.replace(/^\\\\\?\\UNC\\/i, '\\\\');
     return `documents.root uses the drive ${drive}:, which is the network share ${unc}: write root: ${unc} instead, since ${advice}.`;
   }
