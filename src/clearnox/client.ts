@@ -1,10 +1,8 @@
 // Client of the Clearnox documents API (docs/clearnox-api/README.md). Every HTTP exchange goes
 // through `exchange`, which is where the RetryPolicy applies; the only repeat done here is the
 // contract's "401: new token, repeat once".
-import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { FormData } from 'undici';
 import type { z } from 'zod';
 import { registerSecret } from '../secrets.js';
 import {
@@ -35,6 +33,7 @@ import {
   type RetryPolicy,
   type Transport,
 } from './http.js';
+import { fileFormBody } from './multipart-body.js';
 import { RequestPacer } from './pacer.js';
 import { transientRetry } from './retry.js';
 import { TokenProvider } from './token.js';
@@ -230,13 +229,9 @@ export class ClearnoxClient {
         headers: { authorization: `Bearer ${token}`, 'idempotency-key': idempotencyKey },
         idempotencyKey,
         finishOnceSent: true,
-        body: async () => {
-          // openAsBlob is disk-backed and undici's FormData streams it part by part with a known
-          // Content-Length (test/clearnox/multipart-memory.test.ts measures it).
-          const form = new FormData();
-          form.append('file', await openAsBlob(archivePath, { type: 'application/zip' }), fileName);
-          return form;
-        },
+        // Streamed from disk with a known Content-Length (test/clearnox/multipart-memory.test.ts
+        // measures the memory), and measured afresh for each send.
+        body: () => fileFormBody(archivePath, { name: 'file', fileName, contentType: 'application/zip' }),
       }),
       (res) => {
         // A replay of an idempotent key may answer with the existing import rather than 202.

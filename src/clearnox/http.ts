@@ -1,12 +1,17 @@
 // The one way the client talks HTTP, through two seams:
 // - Transport: sends one request, returns the status, headers and body text, or throws a
-//   NetworkError. Tests replace it; the default one is undici's fetch with EnvHttpProxyAgent.
+//   NetworkError. Tests replace it; the default one is undici's request() with EnvHttpProxyAgent.
 // - RetryPolicy: wraps every exchange and sees typed errors (retryable, retryAfterMs) and the
 //   operation; the default one is `transientRetry` (retry.ts).
-import { Agent, EnvHttpProxyAgent, fetch, type Dispatcher, type FormData } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
 import { runningUnderWine } from '../wine.js';
 import { isLoopbackHost } from '../loopback.js';
-import { NetworkError, ProtocolError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
+import { NetworkError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
+import { FileChangedError, type StreamedBody } from './multipart-body.js';
+
+export type { StreamedBody } from './multipart-body.js';
 
 export interface HttpRequest {
   operation: Operation;
@@ -17,7 +22,7 @@ export interface HttpRequest {
    * Built afresh for every send, so that a repeat (fresh token, or a retry) re-opens the
    * archive instead of re-sending a consumed stream.
    */
-  body?: () => Promise<string | FormData>;
+  body?: () => Promise<string | StreamedBody>;
   /** Set for uploads: a retry must reuse it so Clearnox cannot import twice. */
   idempotencyKey?: string;
   /**
@@ -116,16 +121,13 @@ function classify(code: string | undefined, name: string | undefined): NetworkFa
   return 'other';
 }
 
-/** Turns what fetch threw into a NetworkError, or rethrows the caller's own abort. */
+/** Turns what undici threw into a NetworkError, or rethrows the caller's own abort. */
 export function toNetworkError(err: unknown, url: URL, operation: Operation, callerSignal?: AbortSignal): never {
   if (callerSignal?.aborted) throw callerSignal.reason;
-  // fetch wraps the socket error: TypeError('fetch failed') with the real one as `cause`.
+  // Some wrap the socket error (fetch's TypeError('fetch failed')) with the real one as `cause`.
   const cause = (err as { cause?: unknown } | undefined)?.cause ?? err;
-  if ((cause as Error | undefined)?.message === 'unexpected redirect') {
-    throw new ProtocolError(`Clearnox at ${url.host} answered with a redirect; set clearnox.baseUrl to the address it redirects to (http:// to https:// is a common one).`);
-  }
   // The archive vanished or changed while being sent: a local failure, said as such.
-  if ((cause as { name?: string })?.name === 'NotReadableError' || LOCAL_FILE_CODES.has(errorCode(cause) ?? '')) throw cause;
+  if (cause instanceof FileChangedError || LOCAL_FILE_CODES.has(errorCode(cause) ?? '')) throw cause;
   const name = (err as { name?: string } | undefined)?.name;
   const code = errorCode(cause) ?? errorCode(err);
   const failure = classify(code, name === 'TimeoutError' ? name : (cause as { name?: string })?.name);
@@ -141,9 +143,22 @@ export interface UndiciTransportOptions {
   dispatcher?: Dispatcher;
 }
 
+/** IncomingHttpHeaders (lower-case names) read the way the callers read fetch's Headers. */
+function headerReader(headers: IncomingHttpHeaders): HttpResponse['headers'] {
+  return {
+    get(name: string) {
+      const value = headers[name.toLowerCase()];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
 /**
- * undici's own fetch with undici's dispatcher (Node 20's global fetch ignores proxies and must
- * not be mixed with the npm undici's dispatcher). Response bodies are small JSON, read whole.
+ * undici's dispatcher (Node 20's global fetch ignores proxies) through its request() API rather
+ * than its fetch: fetch passes an upload through Web Streams chunk by chunk, which cost more CPU
+ * than the sandbox's own receiving (bench/upload.bench.ts). request() never follows a redirect:
+ * a 3xx comes back as an answer, which the client reports with where it points, and the bearer
+ * token goes nowhere else. Response bodies are small JSON, read whole.
  */
 export class UndiciTransport implements Transport {
   private readonly dispatcher: Dispatcher;
@@ -176,21 +191,23 @@ export class UndiciTransport implements Transport {
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     // Outside the try: a missing archive is the caller's problem, not a network failure.
     const body = request.body ? await request.body() : undefined;
+    const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, accept: 'application/json', ...request.headers };
+    if (body !== undefined && typeof body !== 'string') {
+      headers['content-type'] = body.contentType;
+      headers['content-length'] = String(body.contentLength);
+    }
     try {
-      const res = await fetch(request.url, {
+      const res = await this.dispatcherFor(request.url).request({
+        origin: request.url.origin,
+        path: request.url.pathname + request.url.search,
         method: request.method,
-        headers: { 'user-agent': this.opts.userAgent, accept: 'application/json', ...request.headers },
-        ...(body === undefined ? {} : { body }),
-        dispatcher: this.dispatcherFor(request.url),
+        headers,
+        // Bytes, not objects: a Readable.from of 1 MiB objects would read 16 of them ahead.
+        body: typeof body === 'string' || body === undefined ? body : Readable.from(body.chunks, { objectMode: false }),
         signal: combined,
-        // Not 'follow' nor 'manual': with those, fetch clones the request to be able to follow
-        // a redirect, and the clone tees the body, which then holds the whole archive in memory
-        // (undici #4058; measured here: +220 MiB RSS for a 200 MiB upload). Refusing redirects
-        // also keeps the bearer token from being sent anywhere else.
-        redirect: 'error',
       });
-      const text = await res.text();
-      return { status: res.status, headers: res.headers, body: text };
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: headerReader(res.headers), body: text };
     } catch (err) {
       return toNetworkError(err, request.url, request.operation, signal);
     }

@@ -3,6 +3,7 @@
 import type { HttpRequest, HttpResponse, Transport } from '../../src/clearnox/http.js';
 import type { Entry, Import } from '../../src/clearnox/contract.js';
 import type { Operation } from '../../src/clearnox/errors.js';
+import { readMultipart } from './read-multipart.js';
 
 export interface Recorded {
   operation: Operation;
@@ -78,10 +79,10 @@ export class FakeApi implements Transport {
     const body = request.body ? await request.body() : undefined;
     if (typeof body === 'string') rec.body = body;
     else if (body) {
-      const file = body.get('file');
-      if (file && typeof file !== 'string') {
-        rec.fileBytes = (await file.arrayBuffer()).byteLength;
-        rec.fileName = file.name;
+      const file = (await readMultipart(body)).parts.find((p) => p.name === 'file' && p.fileName !== undefined);
+      if (file) {
+        rec.fileBytes = file.bytes.length;
+        rec.fileName = file.fileName!;
       }
     }
     this.requests.push(rec);
