@@ -219,7 +219,8 @@ export class SmbStore implements DocumentStore {
   /** One run of a command in a session: its outcome, or what went wrong for the file. */
   private async attempt(p: string, command: Command): Promise<Outcome | DocumentError> {
     if (Buffer.byteLength(command.line) + 1 > MAX_COMMAND_BYTES) {
-      throw new DocumentError('unreadable', `the path "${p}" is too long for smbclient, which reads at most ${MAX_COMMAND_BYTES} bytes per command`);
+      const shown = p.length > 80 ? `${p.slice(0, 80)}...` : p;
+      throw new DocumentError('unreadable', `the path "${shown}" is too long for smbclient, which reads at most ${MAX_COMMAND_BYTES} bytes per command`);
     }
     const outcome = await this.sessions.run(command);
     const error = this.failure(p, outcome.messages);

@@ -384,6 +384,37 @@ describe('smbclient sessions', () => {
     }
   });
 
+  it('refuses a path longer than smbclient reads as one command, which would run the rest as a command of its own', async () => {
+    const store = await openSmb(options);
+    const witness = path.join('/tmp', `cnx-split-command-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    // smbclient reads 8191 bytes of a line; the rest of this one, read as a line of its own, is a
+    // shell command (a line starting with "!"), written without slashes, which would split the path.
+    const prefix = `allinfo "\\${parseUnc(options.root)!.folder.join('\\')}\\`;
+    const name = `${'x'.repeat(8191 - prefix.length)}!${'cd ..;'.repeat(30)}cd tmp;touch ${path.basename(witness)} #`;
+    for (const op of ['stat', 'open'] as const) {
+      const e = await store[op](name).catch((x: unknown) => x as DocumentError);
+      expect(e).toMatchObject({ kind: 'unreadable' });
+      expect((e as Error).message).toMatch(/too long for smbclient/);
+    }
+    // An ordinary request after it: the store is fine, and nothing ran.
+    expect((await store.stat('FA-1.pdf')).size).toBe(fakePdf('FA-1').length);
+    await store.close();
+    await expect(stat(witness)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('ends a transfer that goes silent, reports it lost, and reads the next file through a new session', async () => {
+    const proxy = await startProxy(samba().port);
+    try {
+      const store = await openSmb({ ...options, port: proxy.port, timeoutSeconds: 1, retries: 0 });
+      proxy.whenDownstream(proxy.downstream + 2 * MiB, () => proxy.freeze());
+      await expect(store.open('large.pdf')).rejects.toMatchObject({ kind: 'connection_lost' });
+      expect(await readAll(await store.open('FA-1.pdf'))).toEqual(fakePdf('FA-1'));
+      await store.close();
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('fails only the file a killed session was fetching; the next request starts a new session', async () => {
     const smbclient = await recordingSmbclient();
     const proxy = await startProxy(samba().port);
