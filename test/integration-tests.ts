@@ -18,6 +18,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/adapters/documents/smb.conformance.test.ts',
   'test/adapters/documents/smb.test.ts',
   'test/cli/exit-codes.test.ts',
+  'test/cli/query-syntax-errors.test.ts',
   'test/cli/stop.test.ts',
   'test/package/linux-executable.test.ts',
   'test/package/release.test.ts',

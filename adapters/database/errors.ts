@@ -27,6 +27,12 @@ export class DatabaseUnreachableError extends ClearnoxSyncError {
 /** The query failed on the database: the mapping file's query must change. */
 export class QueryFailedError extends AdapterConfigError {
   override readonly name: string = 'QueryFailedError';
+  /**
+   * What placing the error in the mapping file needs (src/mapping/query-place.ts): the query as
+   * the mapping file writes it, the database it failed on, the faulty line's text, and how the
+   * message begins (what follows is the database's words and the advice).
+   */
+  query?: { sql?: string; on: string; lineText?: string; head: string };
   constructor(
     message: string,
     readonly line?: number,
@@ -113,11 +119,28 @@ export function queryTimedOut(t: Target, e: unknown): AdapterConfigError {
 
 /** The query failed: the database's own words, with the line of source.query they point at. */
 export function queryFailed(t: Target, e: unknown, sql: string | undefined, line: number | undefined): QueryFailedError {
-  const text = sql?.split(/\r?\n/)[(line ?? 0) - 1]?.trim();
-  const at = line && text ? ` at line ${line} of source.query ("${text.length > 120 ? `${text.slice(0, 117)}...` : text}")` : '';
-  return new QueryFailedError(`source.query failed on ${where(t)}${at}: ${driverMessage(e)}. Correct the query in the mapping file; it is run as written.`, line, {
+  const raw = sql?.split(/\r?\n/)[(line ?? 0) - 1]?.trim();
+  const text = raw ? shortened(raw, 120) : undefined;
+  const at = line && text ? ` at line ${line} of source.query ("${text}")` : '';
+  const head = `source.query failed on ${where(t)}${at}: `;
+  const failed = new QueryFailedError(`${head}${withoutPlaceholderRuns(driverMessage(e)).replace(/\.$/, '')}. Correct the query in the mapping file; it is run as written.`, line, {
     cause: e,
   });
+  failed.query = { ...(sql === undefined ? {} : { sql }), on: where(t), ...(line && text ? { lineText: text } : {}), head };
+  return failed;
+}
+
+/** At most `max` characters, cut at a space so that no name or value is cut in two. */
+export function shortened(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.lastIndexOf(' ', max - 4);
+  return `${text.slice(0, cut > max / 2 ? cut : max - 4)} ...`;
+}
+
+// MySQL/MariaDB quote the statement from where they stopped ("near '?, ?, ?, ...' at line 3"),
+// which for a batch of numbers is a list of thousands of placeholders that the server cuts.
+function withoutPlaceholderRuns(message: string): string {
+  return message.replace(/(\?|\$\d+|@p\d+)(?:\s*,\s*(?:\?|\$\d+|@p\d+)){2,}/g, '$1, ...');
 }
 
 /**
