@@ -5,6 +5,7 @@ import type { Entry } from '../../src/clearnox/contract.js';
 import { silentLogger } from '../../src/log.js';
 import { MatchSectionSchema, type SourceSection } from '../../src/mapping/schema.js';
 import { makeNormaliser } from '../../src/match/normalise.js';
+import { bindSources } from '../../src/mapping/bind.js';
 import { lookupByCompany } from '../../src/pipeline/company-sources.js';
 import { benchEntry } from './fixtures.js';
 import { reportResult } from './measure.js';
@@ -40,7 +41,7 @@ const normalise = makeNormaliser(MatchSectionSchema.parse({}));
 // highest heap seen is what the look-up really holds at once, not what V8 left uncollected.
 let liveMiB = 0;
 const onBatch = process.env.BENCH_LIVE ? () => void (liveMiB = Math.max(liveMiB, (settledHeap() - heapBefore) / 2 ** 20)) : undefined;
-const result = await lookupByCompany({ section, adapter, entries: list, normalise, ctx: { baseDir: process.cwd(), log: silentLogger }, stage: (_n, work) => work(), onBatch });
+const result = await lookupByCompany({ sources: bindSources(section, adapter), entries: list, normalise, ctx: { baseDir: process.cwd(), log: silentLogger }, stage: (_n, work) => work(), onBatch });
 const lookupMs = Number(process.hrtime.bigint() - started) / 1e6;
 // What the look-up hands on to the rest of the run (each number's group and path), garbage aside.
 const keptMiB = (settledHeap() - heapBefore) / 2 ** 20;

@@ -11,6 +11,6 @@ const adapters = builtinAdapters();
 const loaded = await loadMapping(mappingFile!, adapters);
 const { clearnox } = loaded.mapping;
 const api = new ClearnoxClient({ baseUrl: clearnox.baseUrl, clientId: clearnox.clientId, clientSecret: clearnox.clientSecret });
-const report = await runSync({ loaded, adapters, api, log: silentLogger });
+const report = await runSync({ loaded, api, log: silentLogger });
 await api.close();
 reportResult({ status: report.status, attached: report.counts.entriesAttached, archives: report.counts.uploadedArchives });

@@ -36,7 +36,7 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
     for (const n of [1, 2]) {
       print('');
       print(`--- Run ${n} ---`);
-      const report = await runSync({ loaded, adapters, api, log });
+      const report = await runSync({ loaded, api, log });
       const file = path.join(dir, `report-run${n}.json`);
       await writeReport(file, report);
       print(summaryText(report));

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { readRegularFile } from '../regular-file.js';
 import { dotted, MappingError, type MappingProblem } from './errors.js';
+import { bindAdapters } from './bind.js';
 import { isRecord, valueAt } from './describe.js';
 import { DEFAULT_MESSAGE, translateIssue } from './issues.js';
 import { locate } from './locate.js';
@@ -109,7 +110,8 @@ export async function parseMapping(text: string, file: string, adapters: Adapter
     located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     throw new MappingError(full, located);
   }
-  return { file: full, baseDir, mapping: result.data as Mapping, secrets: refs.secrets };
+  const mapping = result.data as Mapping;
+  return { file: full, baseDir, mapping, secrets: refs.secrets, bound: bindAdapters(mapping, adapters) };
 }
 
 function syntaxProblem(err: { code: string; message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): MappingProblem {

@@ -2,7 +2,7 @@
 // adapters' own option schemas, so a new adapter brings its keys to validation and to the
 // published JSON Schema without touching this file.
 import { z } from 'zod';
-import type { DatabaseAdapter, DocumentStoreAdapter } from '../../adapters/types.js';
+import type { DatabaseAdapter, DocumentStoreAdapter, SourceQuery } from '../../adapters/types.js';
 import { LIMITS } from '../clearnox/contract.js';
 import { DEFAULT_REPEATS } from '../clearnox/retry.js';
 import { baseUrlProblem } from './base-url.js';
@@ -266,4 +266,33 @@ export interface LoadedMapping {
   mapping: Mapping;
   /** Resolved secret values, so that logs and reports can mask them. */
   secrets: string[];
+  /** Each section with its adapter and parsed options (bind.ts). */
+  bound: BoundAdapters;
 }
+
+export interface BoundSource {
+  adapter: DatabaseAdapter;
+  /** The section as this source runs it: for a company, its own keys over the shared ones. */
+  section: SourceSection;
+  options: unknown;
+  query: SourceQuery;
+}
+
+export interface BoundSources {
+  /** The section's own source: every entry's, unless `companies` is given. */
+  shared: BoundSource;
+  /** source.companies: Clearnox companyCode -> that company's source; null without it. */
+  companies: Map<string, BoundSource> | null;
+}
+
+export interface BoundStore {
+  adapter: DocumentStoreAdapter;
+  section: DocumentsSection;
+  options: unknown;
+}
+
+export interface BoundAdapters {
+  source: BoundSources;
+  documents: BoundStore;
+}
+

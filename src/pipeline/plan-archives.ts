@@ -20,25 +20,71 @@ export function entryCost(doc: Plannable): number {
   return doc.size + PER_ENTRY_OVERHEAD + 2 * Buffer.byteLength(doc.fileName);
 }
 
-export function planArchives<T extends Plannable>(
-  docs: T[],
+/** Cuts the documents into archives in their order; an archive is closed when the next would not fit. */
+export class ArchiveCutter<T extends Plannable> {
+  private current: T[] = [];
+  private bytes = ARCHIVE_OVERHEAD;
+
+  constructor(
+    private readonly limits: ArchiveLimits,
+    private readonly metadataBytes: (doc: T) => number,
+  ) {}
+
+  /** Adds a document; returns the archive it closed, if it closed one. */
+  add(doc: T): T[] | null {
+    const cost = entryCost(doc) + this.metadataBytes(doc);
+    const full = this.current.length >= this.limits.maxDocuments || this.bytes + cost > this.limits.maxBytes;
+    let closed: T[] | null = null;
+    if (this.current.length > 0 && full) {
+      closed = this.current;
+      this.current = [];
+      this.bytes = ARCHIVE_OVERHEAD;
+    }
+    this.current.push(doc);
+    this.bytes += cost;
+    return closed;
+  }
+
+  /** The last archive, if any document is left. */
+  flush(): T[] | null {
+    const last = this.current.length > 0 ? this.current : null;
+    this.current = [];
+    this.bytes = ARCHIVE_OVERHEAD;
+    return last;
+  }
+}
+
+export function planArchives<T extends Plannable>(docs: T[], limits: ArchiveLimits, metadataBytes: (doc: T) => number): T[][] {
+  const cutter = new ArchiveCutter(limits, metadataBytes);
+  const archives = docs.map((d) => cutter.add(d)).filter((a): a is T[] => a !== null);
+  const last = cutter.flush();
+  return last ? [...archives, last] : archives;
+}
+
+/**
+ * The same cut as documents arrive: an archive is handed on as soon as it is full, while the
+ * following documents are still being checked. `onPlanned` is told the totals once the last
+ * document has arrived.
+ */
+export async function* cutArchives<T extends Plannable>(
+  docs: AsyncIterable<T>,
   limits: ArchiveLimits,
   metadataBytes: (doc: T) => number,
-): T[][] {
-  const archives: T[][] = [];
-  let current: T[] = [];
-  let bytes = ARCHIVE_OVERHEAD;
-  for (const doc of docs) {
-    const cost = entryCost(doc) + metadataBytes(doc);
-    const full = current.length >= limits.maxDocuments || bytes + cost > limits.maxBytes;
-    if (current.length > 0 && full) {
-      archives.push(current);
-      current = [];
-      bytes = ARCHIVE_OVERHEAD;
+  onPlanned?: (documents: number, archives: number) => void,
+): AsyncGenerator<T[]> {
+  const cutter = new ArchiveCutter(limits, metadataBytes);
+  let documents = 0;
+  let archives = 0;
+  for await (const doc of docs) {
+    documents++;
+    const closed = cutter.add(doc);
+    if (closed) {
+      archives++;
+      yield closed;
     }
-    current.push(doc);
-    bytes += cost;
   }
-  if (current.length > 0) archives.push(current);
-  return archives;
+  const last = cutter.flush();
+  if (last) archives++;
+  onPlanned?.(documents, archives);
+  if (last) yield last;
 }

@@ -43,6 +43,7 @@ export interface RunStateOptions extends LockTimings {
 export class RunState {
   private pendingImports: PendingImport[] = [];
   private runFolder: string | undefined;
+  private saving: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly file: string,
@@ -190,8 +191,14 @@ export class RunState {
 
   // Every change first checks the lock: once another run holds it, the state file and the kept
   // archives are that run's, and writing them would lose what it noted.
+  // One write at a time, each of the state as it is then: two imports in flight note their ends
+  // concurrently, and two writes through the same file aside would undo each other.
   private async save(): Promise<void> {
-    await writeFileReplacing(this.file, JSON.stringify({ version: 1, mappingFile: this.mappingFile, pending: this.pendingImports }, null, 2));
+    const write = this.saving.then(() =>
+      writeFileReplacing(this.file, JSON.stringify({ version: 1, mappingFile: this.mappingFile, pending: this.pendingImports }, null, 2)),
+    );
+    this.saving = write.catch(() => undefined);
+    await write;
   }
 
   // What a killed run leaves: an archive it was sending, still in its work folder, is kept with the

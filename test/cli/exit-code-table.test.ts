@@ -124,7 +124,7 @@ describe('an error no stage expects', () => {
         },
       } as unknown as ClearnoxApi;
       const logFile = path.join(logDir, 'run.log');
-      const report = await runSync({ loaded, adapters, api: fake, log: createLogger({ console: false, file: logFile }), dryRun: true });
+      const report = await runSync({ loaded, api: fake, log: createLogger({ console: false, file: logFile }), dryRun: true });
       expect(report.abort).toMatchObject({ stage: 'opening the document store', kind: 'internal' });
       expect(exitCodeFor(report)).toBe(1);
       const line = (await readFile(logFile, 'utf8')).split('\n').find((l) => l.includes('opening the document store'))!;

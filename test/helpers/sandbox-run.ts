@@ -48,7 +48,7 @@ export async function runMappingOnce(
   const loaded = await loadMapping(file, adapters, { env: { ...process.env, [SANDBOX_SECRET_ENV]: SANDBOX_CLIENT_SECRET, ...env } });
   const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, log: silentLogger });
   try {
-    return { report: await runSync({ loaded, adapters, api, log: silentLogger }), loaded };
+    return { report: await runSync({ loaded, api, log: silentLogger }), loaded };
   } finally {
     await api.close();
   }

@@ -77,7 +77,7 @@ describe('a FIFO where a document was', () => {
     const api = new ClearnoxClient({ baseUrl: sandbox.url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger });
     cleanup.push(() => api.close());
 
-    const report = await runSync({ loaded, adapters, api, log: silentLogger });
+    const report = await runSync({ loaded, api, log: silentLogger });
     expect(report.abort).toBeUndefined();
     expect(report.entries.map((e) => [e.entryId, e.outcome, e.reasonCode])).toEqual([
       ['ent_1', 'attached', 'attached'],

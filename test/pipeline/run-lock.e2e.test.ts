@@ -30,11 +30,11 @@ afterEach(async () => {
   fixture = undefined;
 });
 
-// Five documents, four to an archive: two archives.
-async function setUp(processingDelayMs: number) {
-  sandbox = await startSandbox({ entries: IDS.map((id, i) => entry(id, `FA-${i + 1}`)), processingDelayMs, pollRetryAfterSeconds: null });
+// Five documents, four to an archive: two archives (or as many as `ids` need).
+async function setUp(processingDelayMs: number, ids = IDS) {
+  sandbox = await startSandbox({ entries: ids.map((id, i) => entry(id, `FA-${i + 1}`)), processingDelayMs, pollRetryAfterSeconds: null });
   fixture = await buildFixture(
-    IDS.map((_, i) => ({ number: `FA-${i + 1}`, pdf: `FA-${i + 1}.pdf`, content: pdf(`FA-${i + 1}`) })),
+    ids.map((_, i) => ({ number: `FA-${i + 1}`, pdf: `FA-${i + 1}.pdf`, content: pdf(`FA-${i + 1}`) })),
     { baseUrl: sandbox.url },
   );
   const loaded = await loadMapping(fixture.mappingPath, adapters);
@@ -53,10 +53,13 @@ const attachCounts = () => Object.fromEntries(sandbox!.state().entries.map((e) =
 
 describe('whole runs and the lock', () => {
   it('a run whose lock another run took over stops before its next archive, as busy', async () => {
-    const { loaded, api, stateDir } = await setUp(1500);
-    const running = runSync({ loaded, adapters, api, log: silentLogger });
-    await expect.poll(() => sandbox!.state().imports.length, { timeout: 10_000, interval: 20 }).toBe(1);
-    // While Clearnox processes the first archive, another run takes the lock over.
+    // Three archives: the first two are sent at once (the contract's two imports in processing),
+    // the third must wait for a place.
+    const ids = Array.from({ length: 9 }, (_, i) => `ent_${i + 1}`);
+    const { loaded, api, stateDir } = await setUp(1500, ids);
+    const running = runSync({ loaded, api, log: silentLogger });
+    await expect.poll(() => sandbox!.state().imports.length, { timeout: 10_000, interval: 20 }).toBe(2);
+    // While Clearnox processes the first two archives, another run takes the lock over.
     await rm(path.join(stateDir, 'mapping.yaml.lock'), { recursive: true });
     const other = await RunState.open(stateDir, loaded.file, silentLogger);
     try {
@@ -64,15 +67,15 @@ describe('whole runs and the lock', () => {
       expect(report.abort).toMatchObject({ kind: 'busy', stage: 'sending the documents to Clearnox' });
       expect(report.abort!.message).toMatch(/this run no longer holds the lock of its mapping file .* stopped before sending anything more/);
       expect(exitCodeFor(report)).toBe(3);
-      expect(sandbox!.state().imports).toHaveLength(1);
+      expect(sandbox!.state().imports).toHaveLength(2);
       // What belongs to the run holding the lock now is left alone.
       await expect(other.assertHeld()).resolves.toBeUndefined();
     } finally {
       await other.close();
     }
-    const next = await runSync({ loaded, adapters, api, log: silentLogger });
+    const next = await runSync({ loaded, api, log: silentLogger });
     expect(next.abort).toBeUndefined();
-    expect(attachCounts()).toEqual(Object.fromEntries(IDS.map((id) => [id, 1])));
+    expect(attachCounts()).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
   });
 
   it('a run that leaves by process.exit or an uncaught error, past several refreshes, takes its lock with it', async () => {
@@ -116,7 +119,7 @@ describe('whole runs and the lock', () => {
     expect((await readdir(path.join(work, runFolder!))).length).toBeGreaterThan(0);
 
     const { log, warnings } = recordingLogger();
-    const next = await runSync({ loaded, adapters, api, log });
+    const next = await runSync({ loaded, api, log });
     expect(warnings).toContain('The previous run of this mapping file stopped without releasing its lock; taking it over.');
     expect(next.abort).toBeUndefined();
     expect(attachCounts()).toEqual(Object.fromEntries(IDS.map((id) => [id, 1])));

@@ -77,7 +77,7 @@ function outcomes(report: { entries: { entryId: string; outcome: string }[] }): 
 describe('run against SQLite + folder + sandbox', () => {
   it('attaches every attachable entry exactly once, explains the others, and sends nothing the second time', async () => {
     const { loaded, api } = await setUp();
-    const report = await runSync({ loaded, adapters, api, log: silentLogger });
+    const report = await runSync({ loaded, api, log: silentLogger });
 
     expect(report.abort).toBeUndefined();
     expect(report.status).toBe('completed_with_failures');
@@ -114,7 +114,7 @@ describe('run against SQLite + folder + sandbox', () => {
     expect(byId.get('ent_01')!.attached!.sha256).toBe(byId.get('ent_02')!.attached!.sha256);
     expect(byId.get('ent_03')!.attached!.fileName).toBe('FA 2.pdf');
 
-    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    const second = await runSync({ loaded, api, log: silentLogger });
     expect(second.counts.uploadedArchives).toBe(0);
     expect(second.counts.missingEntries).toBe(7);
     expect(sandbox!.state().entries.every((e) => e.attachCount <= 1)).toBe(true);
@@ -122,7 +122,7 @@ describe('run against SQLite + folder + sandbox', () => {
 
   it('sends nothing in a dry run and tells what would be attached', async () => {
     const { loaded, api } = await setUp();
-    const report = await runSync({ loaded, adapters, api, log: silentLogger, dryRun: true });
+    const report = await runSync({ loaded, api, log: silentLogger, dryRun: true });
     expect(report.dryRun).toBe(true);
     expect(report.counts.wouldAttach).toBe(14);
     expect(report.counts.uploadedArchives).toBe(0);
@@ -142,7 +142,7 @@ describe('run against SQLite + folder + sandbox', () => {
       uploadArchive: (...args) => api.uploadArchive(...args),
       waitForImport: (...args) => api.waitForImport(...args),
     };
-    const report = await runSync({ loaded, adapters, api: racing, log: silentLogger });
+    const report = await runSync({ loaded, api: racing, log: silentLogger });
     expect(outcomes(report).ent_04).toBe('rejected:ENTRY_ALREADY_HAS_DOCUMENT');
     expect(report.counts.rejected).toEqual({ ENTRY_ALREADY_HAS_DOCUMENT: 1 });
     expect(outcomes(report).ent_01).toBe('attached');
@@ -151,7 +151,7 @@ describe('run against SQLite + folder + sandbox', () => {
   it('loses nothing when an import fails or the API goes down mid-run: the next run sends the rest', async () => {
     const { loaded, api } = await setUp();
     sandbox!.control.failNextImport('INTERNAL');
-    const first = await runSync({ loaded, adapters, api, log: silentLogger });
+    const first = await runSync({ loaded, api, log: silentLogger });
     expect(first.archives[0]!.status).toBe('failed');
     expect(first.status).toBe('completed_with_failures');
     const failedIds = first.entries.filter((e) => e.reasonCode === 'import_failed').map((e) => e.entryId);
@@ -163,7 +163,7 @@ describe('run against SQLite + folder + sandbox', () => {
 
     sandbox!.control.failNext('imports', 503, 'UNAVAILABLE', 6);
     // Nothing left but the failed archive's entries: 503 past every repeat hits them, and the run stops.
-    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    const second = await runSync({ loaded, api, log: silentLogger });
     expect(second.status).toBe('aborted');
     expect(exitCodeFor(second)).toBe(3);
     expect(second.entries.filter((e) => e.outcome === 'error').map((e) => e.entryId).sort()).toEqual([...failedIds].sort());
@@ -171,7 +171,7 @@ describe('run against SQLite + folder + sandbox', () => {
     // Whether Clearnox had the archive the 503s were about, nobody knows: the next run sends
     // that same archive again under its key before listing, and the entries are no longer missing.
     const imports = sandbox!.state().imports.length;
-    const third = await runSync({ loaded, adapters, api, log: silentLogger });
+    const third = await runSync({ loaded, api, log: silentLogger });
     // No longer missing, they are this run's doing all the same: its report says so.
     expect(third.entries.filter((e) => failedIds.includes(e.entryId)).map((e) => [e.entryId, e.outcome, e.sentByEarlierRun]).sort()).toEqual(
       failedIds.map((id) => [id, 'attached', true]).sort(),
@@ -190,7 +190,7 @@ describe('run against SQLite + folder + sandbox', () => {
     sandbox!.control.failNext('entries', 503, 'UNAVAILABLE');
     sandbox!.control.loseNextAnswer('imports');
     sandbox!.control.loseNextAnswer('poll');
-    const report = await runSync({ loaded, adapters, api, log: silentLogger });
+    const report = await runSync({ loaded, api, log: silentLogger });
     expect(report.status).toBe('completed_with_failures'); // the ERP's own problems, not the API's
     expect(report.abort).toBeUndefined();
     expect(report.entries.filter((e) => e.outcome === 'error')).toEqual([]);
@@ -219,7 +219,7 @@ describe('run against SQLite + folder + sandbox', () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => console.push(String(chunk)) > 0);
     let report: RunReport;
     try {
-      report = await runSync({ loaded, adapters, api: racing, log: createLogger({ file: logFile }) });
+      report = await runSync({ loaded, api: racing, log: createLogger({ file: logFile }) });
     } finally {
       spy.mockRestore();
     }
@@ -258,20 +258,20 @@ describe('run against SQLite + folder + sandbox', () => {
   it('does not send again what an earlier run saw accepted but not finished; waits for it instead', async () => {
     // One archive whose processing outlasts the run's patience (pollTimeoutSeconds: 1).
     const { loaded, api } = await setUp(ENTRIES.slice(0, 4), undefined, { processingDelayMs: 2500, pollTimeoutSeconds: 1 });
-    const first = await runSync({ loaded, adapters, api, log: silentLogger });
+    const first = await runSync({ loaded, api, log: silentLogger });
     expect(first.archives).toHaveLength(1);
     const importId = first.archives[0]!.importId!;
     expect(first.entries.filter((e) => e.importId === importId).map((e) => e.outcome)).toEqual(['error', 'error', 'error', 'error']);
 
     // Still processing when the next run starts: its entries are held back, nothing is sent.
-    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    const second = await runSync({ loaded, api, log: silentLogger });
     expect(second.archives).toEqual([]);
     expect(second.entries.map((e) => [e.entryId, e.reasonCode, e.importId])).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04'].map((id) => [id, 'import_pending', importId]));
     expect(sandbox!.state().imports).toHaveLength(1);
 
     // Once it has completed, the next run sees its entries attached and has nothing to send.
     await expect.poll(() => sandbox!.state().imports[0]!.status, { timeout: 5000 }).toBe('completed');
-    const third = await runSync({ loaded, adapters, api, log: silentLogger });
+    const third = await runSync({ loaded, api, log: silentLogger });
     expect(third.entries.map((e) => [e.entryId, e.outcome, e.importId, e.sentByEarlierRun])).toEqual(
       ['ent_01', 'ent_02', 'ent_03', 'ent_04'].map((id) => [id, 'attached', importId, true]),
     );
@@ -294,13 +294,13 @@ describe('run against SQLite + folder + sandbox', () => {
     const { loaded, api, fixture: f } = await setUp(ENTRIES.slice(0, 4), undefined, { processingDelayMs: 1500 });
     // Every answer to the upload is lost, the repeats' too: the run stops not knowing.
     sandbox!.control.loseNextAnswer('imports', 6);
-    const first = await runSync({ loaded, adapters, api, log: silentLogger });
+    const first = await runSync({ loaded, api, log: silentLogger });
     expect(first.abort?.kind).toBe('unreachable');
     expect(sandbox!.state().imports).toHaveLength(1); // the first attempt did reach it
     const kept = path.join(f.dir, 'clearnox-sync-state', 'mapping.yaml.archives');
     expect(await readdir(kept)).toHaveLength(1);
 
-    const second = await runSync({ loaded, adapters, api, log: silentLogger });
+    const second = await runSync({ loaded, api, log: silentLogger });
     expect(second.abort).toBeUndefined();
     expect(second.entries.map((e) => [e.entryId, e.outcome, e.reasonCode])).toEqual(['ent_01', 'ent_02', 'ent_03', 'ent_04'].map((id) => [id, 'attached', 'attached']));
     expect(second.entries.every((e) => /an earlier run's archive, sent again by this run/.test(e.reason))).toBe(true);
@@ -315,24 +315,24 @@ describe('run against SQLite + folder + sandbox', () => {
     const { loaded, api, fixture: f } = await setUp();
     const other = await RunState.open(path.join(f.dir, 'clearnox-sync-state'), loaded.file, silentLogger);
     try {
-      const busy = await runSync({ loaded, adapters, api, log: silentLogger });
+      const busy = await runSync({ loaded, api, log: silentLogger });
       expect(busy.abort).toMatchObject({ kind: 'busy', stage: 'taking the lock of this mapping file' });
       expect(busy.abort!.message).toMatch(/another run with this mapping file is in progress/);
       expect(exitCodeFor(busy)).toBe(3);
       expect(sandbox!.state().requests.tokens).toBe(0);
-      const dry = await runSync({ loaded, adapters, api, log: silentLogger, dryRun: true });
+      const dry = await runSync({ loaded, api, log: silentLogger, dryRun: true });
       expect(dry.abort).toBeUndefined();
     } finally {
       await other.close();
     }
-    const after = await runSync({ loaded, adapters, api, log: silentLogger });
+    const after = await runSync({ loaded, api, log: silentLogger });
     expect(after.counts.entriesAttached).toBe(attachable.length);
   });
 
   it('aborts with the right kind when Clearnox is unreachable or refuses the credentials', async () => {
     const { loaded } = await setUp();
     const refused = new ClearnoxClient({ baseUrl: sandbox!.url, clientId: 'sandbox-client', clientSecret: 'wrong-secret-123', log: silentLogger });
-    const r1 = await runSync({ loaded, adapters, api: refused, log: silentLogger });
+    const r1 = await runSync({ loaded, api: refused, log: silentLogger });
     expect(r1.abort?.kind).toBe('credentials');
     expect(exitCodeFor(r1)).toBe(5);
     expect(JSON.stringify(r1)).not.toContain('wrong-secret-123');
@@ -341,7 +341,7 @@ describe('run against SQLite + folder + sandbox', () => {
     await sandbox!.close();
     sandbox = undefined;
     const down = new ClearnoxClient({ baseUrl: url, clientId: 'sandbox-client', clientSecret: 'sandbox-secret', log: silentLogger, retries: 1 });
-    const r2 = await runSync({ loaded, adapters, api: down, log: silentLogger });
+    const r2 = await runSync({ loaded, api: down, log: silentLogger });
     expect(r2.abort?.kind).toBe('unreachable');
     expect(r2.entries).toEqual([]);
     // Nothing was listed: no count to show as if it were a result, and what stopped it comes first.
@@ -359,7 +359,7 @@ describe('run against SQLite + folder + sandbox', () => {
     const { loaded, api, fixture: f } = await setUp();
     const logFile = path.join(f.dir, 'run.log');
     const log = createLogger({ console: false, file: logFile });
-    const report = await runSync({ loaded, adapters, api, log });
+    const report = await runSync({ loaded, api, log });
     log.info({ secretEcho: FIXTURE_SECRET }, `secret is ${FIXTURE_SECRET}`);
     const reportFile = path.join(f.dir, 'report.json');
     await writeReport(reportFile, { ...report, mappingFile: FIXTURE_SECRET });

@@ -4,7 +4,7 @@ import { redact } from '../../secrets.js';
 import { InterruptedError, messageOf } from '../../pipeline/classify.js';
 import { runSync } from '../../pipeline/run.js';
 import { summaryText, writeReport, type RunReport } from '../../pipeline/report.js';
-import { clientFor, adapters, expandPath, loadConfig } from '../context.js';
+import { clientFor, expandPath, loadConfig } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from '../exit-codes.js';
 import { prepareOutputFolder } from '../output-paths.js';
@@ -91,7 +91,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
       const loaded = await loadConfig(args.config);
       report = await runSync({
         loaded,
-        adapters,
         api: clientFor(loaded, log),
         log,
         signal: stop.signal,

@@ -10,6 +10,7 @@ import { mssqlAdapter } from '../../../adapters/database/mssql.js';
 import { AdapterConfigError, type AdapterContext } from '../../../adapters/types.js';
 import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/schema.js';
 import { makeNormaliser } from '../../../src/match/normalise.js';
+import { bindSources } from '../../../src/mapping/bind.js';
 import { lookupByCompany } from '../../../src/pipeline/company-sources.js';
 import { entry } from '../../helpers/entries.js';
 
@@ -185,8 +186,7 @@ describe('SQL Server: the login\'s rights, read at connect', () => {
     });
     const run = (s: SourceSection, log: AdapterContext['log']) =>
       lookupByCompany({
-        section: s,
-        adapter: mssqlAdapter,
+        sources: bindSources(s, mssqlAdapter),
         entries: [entry('e1', 'FA1', { companyCode: 'C1' }), entry('e2', 'FA2', { companyCode: 'C2' })],
         normalise: makeNormaliser(MatchSectionSchema.parse({})),
         ctx: { baseDir: process.cwd(), log },

@@ -16,6 +16,7 @@ import { MatchSectionSchema, type SourceSection } from '../../../src/mapping/sch
 import { groupEntries } from '../../../src/match/groups.js';
 import { makeNormaliser } from '../../../src/match/normalise.js';
 import { renderPathTemplate } from '../../../src/match/path-template.js';
+import { bindSources } from '../../../src/mapping/bind.js';
 import { lookupByCompany } from '../../../src/pipeline/company-sources.js';
 import { lookupDocuments } from '../../../src/pipeline/lookup.js';
 import { entry } from '../../helpers/entries.js';
@@ -360,7 +361,7 @@ function describeOnDatabase(fx: SourceFixture, make: (rows: InvoiceRow[]) => Pro
         entry('c1', 'FA-1', { companyCode: 'C' }),
       ];
       const s: SourceSection = { ...section({ type: fx.adapter.type, query: 'SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)' }), ...db.options(), companies };
-      const result = await lookupByCompany({ section: s, adapter: fx.adapter, entries, normalise, ctx: db.ctx, stage });
+      const result = await lookupByCompany({ sources: bindSources(s, fx.adapter), entries, normalise, ctx: db.ctx, stage });
       const pathOf = (id: string) => {
         const group = result.groups.find((g) => g.entries.some((e) => e.id === id));
         return group ? result.found.get(group.key)?.paths : 'no group';

@@ -16,7 +16,8 @@ import { silentLogger } from '../../../src/log.js';
 import { loadMapping } from '../../../src/mapping/load.js';
 import type { LoadedMapping } from '../../../src/mapping/schema.js';
 import { makeNormaliser } from '../../../src/match/normalise.js';
-import { lookupByCompany, sourceQuery } from '../../../src/pipeline/company-sources.js';
+import { sourceQuery } from '../../../src/mapping/bind.js';
+import { lookupByCompany } from '../../../src/pipeline/company-sources.js';
 import { entry } from '../../helpers/entries.js';
 import { mariadbErp, postgresErp, type ErpFixture } from './server-fixture.js';
 
@@ -42,9 +43,8 @@ async function loadTemplate(name: string, changes: Record<string, unknown>, env:
 async function paths(loaded: LoadedMapping, entries: Entry[]): Promise<Record<string, string>> {
   const { mapping } = loaded;
   const normalise = makeNormaliser(mapping.match);
-  const adapter = adapters.databases.find((a) => a.type === mapping.source.type)!;
   const ctx = { baseDir: loaded.baseDir, log: silentLogger };
-  const result = await lookupByCompany({ section: mapping.source, adapter, entries, normalise, ctx, stage: (_n, work) => work() });
+  const result = await lookupByCompany({ sources: loaded.bound.source, entries, normalise, ctx, stage: (_n, work) => work() });
   const out: Record<string, string> = {};
   for (const group of result.groups) {
     const match = result.found.get(group.key);
