@@ -185,7 +185,7 @@ const NETWORK_ADVICE: Record<NetworkFailure, string> = {
   dns: 'the host name does not resolve: check the spelling of clearnox.baseUrl and this machine\'s DNS',
   tls: 'the TLS certificate was not accepted: a TLS-inspecting proxy needs its CA in NODE_EXTRA_CA_CERTS',
   'plain-http':
-    'the server at that address answers in plain HTTP, not HTTPS (TLS): check the port in clearnox.baseUrl (a web server or the sandbox may listen there) and its scheme; plain http:// is accepted only for this machine, as for the sandbox',
+    'it does not speak HTTPS (TLS) on that port; check the port in clearnox.baseUrl (a web server or the sandbox may listen there) and its scheme; plain http:// is accepted only for this machine, as for the sandbox',
   other: 'check clearnox.baseUrl, the network and proxy settings (https_proxy/no_proxy)',
 };
 
@@ -198,7 +198,9 @@ export class NetworkError extends ClearnoxError {
   readonly host: string;
   readonly operation: Operation;
   constructor(failure: NetworkFailure, host: string, operation: Operation, detail: string, cause?: unknown) {
-    super(`Could not reach Clearnox at ${host} while ${OPERATION_TEXT[operation]} (${detail}): ${NETWORK_ADVICE[failure]}.`, { cause });
+    // A server did answer there, only not in TLS: "could not reach" would send the reader to the network.
+    const head = failure === 'plain-http' ? `The server at ${host} answered in plain HTTP` : `Could not reach Clearnox at ${host}`;
+    super(`${head} while ${OPERATION_TEXT[operation]} (${detail}): ${NETWORK_ADVICE[failure]}.`, { cause });
     this.failure = failure;
     this.host = host;
     this.operation = operation;
