@@ -51,7 +51,7 @@ export function listenProblem(e: unknown, host: string, port: number): UsageErro
     case 'EADDRINUSE':
       return new UsageError(`--port ${port}: another program already listens on ${at} (an earlier sandbox still running?); choose another port with --port, or --port 0 for any free one.`);
     case 'EACCES':
-      return new UsageError(`--port ${port}: this account may not listen on ${at} (ports below 1024 need an administrator); choose another port with --port, such as 8080, or --port 0 for any free one.`);
+      return new UsageError(`--port ${port}: this account may not listen on ${at} (below 1024 on Linux a port needs root; on Windows the system may have reserved it); choose another port with --port, such as 8080, or --port 0 for any free one.`);
     case 'EADDRNOTAVAIL':
       return new UsageError(`--host ${host}: this machine has no such address; give one of its own, or leave --host out for 127.0.0.1.`);
     default:
