@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../adapters/database/sqlite-driver.js';
+import { listenProblem } from '../../src/cli/commands/sandbox.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
 import { cli } from '../helpers/cli.js';
 import { entry } from '../helpers/entries.js';
@@ -130,6 +131,22 @@ describe('the sandbox on a port already in use', () => {
     } finally {
       await taken.close();
     }
+  });
+});
+
+describe('the sandbox on an address it cannot take', () => {
+  it('--host not of this machine: says so, exit 2', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    const r = await cli(['sandbox', '--host', '192.0.2.1', '--port', '0']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--host 192.0.2.1: this machine has no such address; give one of its own, or leave --host out for 127.0.0.1.');
+  });
+
+  it('a port the account may not open: names the option and both systems\' reasons', () => {
+    const e = listenProblem(Object.assign(new Error('listen EACCES: permission denied 127.0.0.1:80'), { code: 'EACCES' }), '127.0.0.1', 80);
+    expect(e?.kind).toBe('config');
+    expect(e?.message).toMatch(/^--port 80: this account may not listen on 127\.0\.0\.1:80 \(below 1024 on Linux a port needs root; on Windows the system may have reserved it\); choose another port with --port/);
+    expect(listenProblem(new Error('something else'), '127.0.0.1', 80)).toBeNull();
   });
 });
 
