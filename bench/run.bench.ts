@@ -9,8 +9,9 @@
 //   npm run bench -- run          BENCH_RUN_COUNTS=1000,10000 BENCH_RUN_REPEATS=3 by default;
 //                                 BENCH_RUN_LARGE=1 adds 100,000 documents.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LIMITS } from '../src/clearnox/contract.js';
@@ -36,9 +37,20 @@ const RUN_ARCHIVE = { bytes: 50 * MiB, documents: 500 };
 /** Documents opened at once by the store-read stage: the packer's read-ahead. */
 const READS_AT_ONCE = 8;
 
-/** Every entry has exactly one document, and it is the one of its number (same size). */
-function checkAttached(state: SandboxState, n: number, what: string): void {
-  const wrong = state.entries.filter((e) => e.attachCount !== 1 || e.attached?.size !== documentOf(Number(e.id.slice(4))).size);
+/** SHA-256 of each PDF as written, by entry id: what every form must have attached. */
+async function digests(root: string, n: number): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < n; i++) {
+    const d = documentOf(i);
+    out.set(d.entryId, createHash('sha256').update(await readFile(path.join(root, d.path))).digest('hex'));
+  }
+  return out;
+}
+
+/** Every entry has exactly one document, and it is the one of its number (the same bytes). */
+function checkAttached(state: SandboxState, expected: Map<string, string>, what: string): void {
+  const n = expected.size;
+  const wrong = state.entries.filter((e) => e.attachCount !== 1 || e.attached?.sha256 !== expected.get(e.id));
   if (state.entries.length !== n || wrong.length) {
     throw new Error(`${what}: ${wrong.length} of ${n} entries are not attached exactly once to their document (first: ${wrong[0]?.id}, ${JSON.stringify(wrong[0])})`);
   }
@@ -67,6 +79,7 @@ try {
     await writePdfs(n, sftpRoot, [smbDir]);
     execFileSync('chmod', ['-R', 'a+rX', sftpRoot, smbDir]);
     const db = await createErp(mariadb.info, n);
+    const expected = await digests(sftpRoot, n);
     const gib = totalBytes(n) / 2 ** 30;
     console.log(`\n${n} documents (${gib.toFixed(2)} GiB), data ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     const servers: Servers = { sshd: sshd.info, samba: samba.info, db, sftpRoot, smbFolder: 'run', knownHosts };
@@ -84,7 +97,9 @@ try {
       for (const form of FORMS.map((_, i) => FORMS[(i + round) % FORMS.length]!)) {
         const api = await fresh();
         const m = await runForm(form, path.join(work, form), api.url, servers);
-        checkAttached(api.state(), n, `${FORM_NAMES[form]}, ${n} documents`);
+        checkAttached(api.state(), expected, `${FORM_NAMES[form]}, ${n} documents`);
+        // The plain tools' copies of the files: at 100,000 documents, 21 GB the disk needs back.
+        await rm(path.join(work, form), { recursive: true, force: true });
         runs.get(form)!.push({ s: m.wallMs / 1000, rss: m.peakRssMiB, tree: m.treeRssMiB });
         console.log(`  ${FORM_NAMES[form].padEnd(24)} ${(m.wallMs / 1000).toFixed(1)} s, peak RSS ${m.peakRssMiB.toFixed(1)} MiB (tree ${m.treeRssMiB.toFixed(1)})`);
       }
@@ -113,7 +128,7 @@ try {
       {
         name: 'upload', note: `uploadArchive, then waitForImport, ${LIMITS.importsAtOnce} at once`,
         spec: async () => ({ stage: 'upload', url: (await fresh()).url, archives, inFlight: LIMITS.importsAtOnce }),
-        after: () => checkAttached(sandbox!.state(), n, `upload stage, ${n} documents`),
+        after: () => checkAttached(sandbox!.state(), expected, `upload stage, ${n} documents`),
       },
     ];
     const times = new Map(plan.map((p) => [p.name, { s: [] as number[], rss: 0, result: {} as Record<string, unknown> }]));
@@ -130,7 +145,7 @@ try {
     for (const p of plan) {
       const t = times.get(p.name)!;
       const extra =
-        p.name === 'packing' ? `; ${String(t.result.archives)} archives` : p.name === 'upload' ? `; ${String(t.result.items)} archives, sending alone ${(Number(t.result.uploadMs) / 1000).toFixed(1)} s` : '';
+        p.name === 'packing' ? `; archives: ${String(t.result.archives)}` : p.name === 'upload' ? `; archives: ${String(t.result.items)}, the uploads alone ${(Number(t.result.uploadMs) / 1000).toFixed(1)} s` : '';
       stages.push({ count: n, stage: p.name, runsS: t.s, medianS: median(t.s), peakRssMiB: t.rss, items: Number(t.result.items), note: p.note + extra });
     }
     await rm(archives, { recursive: true, force: true });
