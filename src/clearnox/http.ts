@@ -143,6 +143,30 @@ export interface UndiciTransportOptions {
   dispatcher?: Dispatcher;
 }
 
+/**
+ * request() heeds its signal only once it has a connection (undici #386): a proxy that drops the
+ * tunnel it was asked for would hold the call past every timeout and the run's stop. Like fetch,
+ * give up when the signal fires; an answer that comes after that is thrown away.
+ */
+function settledOnAbort(pending: Promise<Dispatcher.ResponseData>, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) res.body.destroy();
+        else resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
 /** IncomingHttpHeaders (lower-case names) read the way the callers read fetch's Headers. */
 function headerReader(headers: IncomingHttpHeaders): HttpResponse['headers'] {
   return {
@@ -197,7 +221,7 @@ export class UndiciTransport implements Transport {
       headers['content-length'] = String(body.contentLength);
     }
     try {
-      const res = await this.dispatcherFor(request.url).request({
+      const pending = this.dispatcherFor(request.url).request({
         origin: request.url.origin,
         path: request.url.pathname + request.url.search,
         method: request.method,
@@ -206,6 +230,7 @@ export class UndiciTransport implements Transport {
         body: typeof body === 'string' || body === undefined ? body : Readable.from(body.chunks, { objectMode: false }),
         signal: combined,
       });
+      const res = await settledOnAbort(pending, combined);
       const text = await res.body.text();
       return { status: res.statusCode, headers: headerReader(res.headers), body: text };
     } catch (err) {

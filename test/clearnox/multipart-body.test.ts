@@ -1,16 +1,10 @@
 // The upload's body: one file part that busboy (the sandbox's parser) reads back byte for byte,
-// read from disk in large pieces (the upload's speed depends on it: bench/upload.bench.ts),
-// sent by the real transport with its Content-Length.
+// read from disk in large pieces (the upload's speed depends on it: bench/upload.bench.ts).
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClearnoxClient } from '../../src/clearnox/client.js';
-import { ProtocolError } from '../../src/clearnox/errors.js';
-import { UndiciTransport } from '../../src/clearnox/http.js';
 import { FileChangedError, READ_BYTES, fileFormBody } from '../../src/clearnox/multipart-body.js';
 import { readMultipart } from './read-multipart.js';
 
@@ -70,56 +64,5 @@ describe('a file as a multipart/form-data body', () => {
     const body = await fileFormBody(path, zipPart('shrinks.zip'));
     await truncate(path, READ_BYTES);
     await expect(readMultipart(body)).rejects.toThrow(FileChangedError);
-  });
-});
-
-describe('the transport with a streamed body', () => {
-  let server: http.Server;
-  let port: number;
-  const seen: Array<{ url: string; headers: http.IncomingHttpHeaders; bytes: number }> = [];
-  beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      let bytes = 0;
-      req.on('data', (c: Buffer) => (bytes += c.length));
-      req.on('end', () => {
-        seen.push({ url: req.url!, headers: req.headers, bytes });
-        if (req.url === '/oauth/token') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'tok-streamed', token_type: 'Bearer', expires_in: 3600 }));
-        res.writeHead(308, { location: 'https://elsewhere.example/api/v1/documents/imports' }).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  it('rethrows a file that changed as it is, not as a network failure', async () => {
-    const path = await file('changes.zip', Buffer.alloc(3 * READ_BYTES, 3));
-    const transport = new UndiciTransport({ timeoutMs: 10_000, userAgent: 'test' });
-    try {
-      const body = await fileFormBody(path, zipPart('changes.zip'));
-      await truncate(path, 10);
-      const sent = transport.send({ operation: 'upload', method: 'POST', url: new URL(`http://127.0.0.1:${port}/x`), headers: {}, body: async () => body });
-      await expect(sent).rejects.toThrow(FileChangedError);
-    } finally {
-      await transport.close();
-    }
-  });
-
-  it('answers a redirect with where it points, and follows it with neither the archive nor the token', async () => {
-    seen.length = 0;
-    const path = await file('archive-0002.zip', Buffer.alloc(5000, 4));
-    const client = new ClearnoxClient({ baseUrl: `http://127.0.0.1:${port}`, clientId: 'id', clientSecret: 'secret-redirect', retries: 0 });
-    try {
-      const e = await client.uploadArchive(path, 'k-redirect').catch((x: unknown) => x);
-      expect(e).toBeInstanceOf(ProtocolError);
-      expect((e as Error).message).toMatch(/308.*redirecting to https:\/\/elsewhere\.example\/api\/v1\/documents\/imports.*clearnox\.baseUrl/);
-    } finally {
-      await client.close();
-    }
-    const upload = seen.find((s) => s.url === '/api/v1/documents/imports')!;
-    expect(Number(upload.headers['content-length'])).toBe(upload.bytes);
-    expect(upload.bytes).toBeGreaterThan(5000);
-    expect(upload.headers['transfer-encoding']).toBeUndefined();
-    expect(seen.map((s) => s.url)).toEqual(['/oauth/token', '/api/v1/documents/imports']);
   });
 });
