@@ -24,9 +24,10 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-export async function bundle(outfile: string): Promise<Metafile> {
+/** The program (src/cli/main.ts), or another entry point such as the packing worker. */
+export async function bundle(outfile: string, entry = 'src/cli/main.ts'): Promise<Metafile> {
   const result = await build({
-    entryPoints: [path.join(ROOT, 'src/cli/main.ts')],
+    entryPoints: [path.join(ROOT, entry)],
     outfile,
     bundle: true,
     platform: 'node',

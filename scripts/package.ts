@@ -11,6 +11,7 @@ import archiver from 'archiver';
 import { inject as postject } from 'postject';
 import lockfile from 'proper-lockfile';
 import { bundle, packageVersion } from './bundle.js';
+import { PACK_WORKER_ASSET } from '../src/pipeline/worker-sink.js';
 import { ROOT } from './root.js';
 import { thirdPartyLicenses } from './licenses.js';
 import { EXECUTABLE_NODE, nodeBinary, type NodeTarget } from './node-binary.js';
@@ -55,9 +56,16 @@ async function seaBlob(work: string): Promise<string> {
   const script = path.join(work, 'clearnox-sync.cjs');
   const metafile = await bundle(script);
   await writeFile(path.join(work, 'THIRD-PARTY-LICENSES.txt'), await thirdPartyLicenses(metafile, nodeBinary('linux-x64', 22)));
+  // A worker thread cannot start from a file inside the executable: its code travels as an asset.
+  // What it bundles (archiver and its streams) is in the program too, so the licences are the same.
+  const worker = path.join(work, PACK_WORKER_ASSET);
+  await bundle(worker, 'src/pipeline/pack-worker.ts');
   const blob = path.join(work, 'sea-prep.blob');
   const config = path.join(work, 'sea-config.json');
-  await writeFile(config, JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false }));
+  await writeFile(
+    config,
+    JSON.stringify({ main: script, output: blob, disableExperimentalSEAWarning: true, useSnapshot: false, useCodeCache: false, assets: { [PACK_WORKER_ASSET]: worker } }),
+  );
   const made = spawnSync(nodeBinary('linux-x64', 22), ['--experimental-sea-config', config], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`making the program blob failed: ${made.stderr}`);
   return blob;

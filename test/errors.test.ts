@@ -32,6 +32,8 @@ import { InterruptedError, abortKind } from '../src/pipeline/classify.js';
 import { InvalidDocumentError } from '../src/pipeline/document-check.js';
 import { SourceShapeError } from '../src/pipeline/lookup.js';
 import { RunBusyError } from '../src/pipeline/run-lock.js';
+import { StageError } from '../src/pipeline/stage-error.js';
+import { StreamFailure } from '../src/pipeline/zip-sink.js';
 import { BodyTooLarge } from '../src/sandbox/http.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -68,11 +70,14 @@ const SAMPLES: Record<string, () => Error> = {
   DocumentError: () => new DocumentError('not_found', 'no file'),
   InvalidDocumentError: () => new InvalidDocumentError('not_a_pdf', 'not a PDF'),
   BodyTooLarge: () => new BodyTooLarge('request body over 4096 bytes'),
+  StreamFailure: () => new StreamFailure(new DocumentError('connection_lost', 'gone')),
+  StageError: () => new StageError('reading the documents', new ConnectionLost('gone')),
 };
 
 // Failures a run counts per document or a server answers, which never end a run or a command as
-// such: they name themselves but carry no error kind.
-const NOT_RUN_ERRORS = new Set(['DocumentError', 'InvalidDocumentError', 'BodyTooLarge']);
+// such, and the step a run ended in (StageError, whose kind is its cause's): they name themselves
+// but carry no error kind.
+const NOT_RUN_ERRORS = new Set(['DocumentError', 'InvalidDocumentError', 'BodyTooLarge', 'StreamFailure', 'StageError']);
 // Never made as such: only their subclasses are.
 const ABSTRACT = new Set(['ClearnoxSyncError', 'ClearnoxError', 'ClearnoxApiError']);
 // Read from the source rather than imported: some modules do their work when imported.

@@ -8,6 +8,7 @@ import { invocation } from '../install.js';
 import { createLogger } from '../log.js';
 import { loadMapping } from '../mapping/load.js';
 import { runSync } from '../pipeline/run.js';
+import { startPackingWorker, type PackingWorker } from '../pipeline/worker-sink.js';
 import { summaryText, writeReport } from '../pipeline/report.js';
 import { SANDBOX_BANNER, startSandbox } from '../sandbox/server.js';
 import { buildDemoData } from './data.js';
@@ -17,6 +18,7 @@ const CLIENT_SECRET = 'demo-secret-not-for-production';
 
 export async function runDemo(dir: string, print: (line: string) => void): Promise<boolean> {
   const sandbox = await startSandbox({ port: 0, entries: [], clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  let packer: PackingWorker | undefined;
   try {
     print(SANDBOX_BANNER);
     print(`Building the demo ERP database and PDFs in ${dir} ...`);
@@ -33,10 +35,11 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
     const api = new ClearnoxClient({ baseUrl: loaded.mapping.clearnox.baseUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, log });
 
     const reports = [];
+    packer = startPackingWorker();
     for (const n of [1, 2]) {
       print('');
       print(`--- Run ${n} ---`);
-      const report = await runSync({ loaded, api, log });
+      const report = await runSync({ loaded, api, log, sink: packer.sink });
       const file = path.join(dir, `report-run${n}.json`);
       await writeReport(file, report);
       print(summaryText(report));
@@ -70,6 +73,7 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
     print(`  and run: ${program} run --config ${data.mappingPath} --dry-run`);
     return ok;
   } finally {
+    await packer?.close();
     await sandbox.close();
   }
 }

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pMapIterable } from 'p-map';
 import type { DocumentStore } from '../../adapters/types.js';
-import { packArchive, type PackedArchive, type PackItem } from './pack.js';
+import { packArchive, type PackedArchive, type PackItem, type SinkFactory } from './pack.js';
 import { stage } from './stage-error.js';
 
 export interface NumberedArchive extends PackedArchive {
@@ -22,7 +22,7 @@ export interface Packing {
   drain(): Promise<void>;
 }
 
-export function packArchives(plans: AsyncIterable<PackItem[]>, store: DocumentStore, opts: { dir: string; maxDocumentBytes: number }): Packing {
+export function packArchives(plans: AsyncIterable<PackItem[]>, store: DocumentStore, opts: { dir: string; maxDocumentBytes: number; sink?: SinkFactory }): Packing {
   const untaken = new Map<number, Promise<NumberedArchive>>();
   let index = 0;
   const packed = pMapIterable(
@@ -30,7 +30,7 @@ export function packArchives(plans: AsyncIterable<PackItem[]>, store: DocumentSt
     (items) => {
       const n = ++index;
       const file = path.join(opts.dir, `archive-${String(n).padStart(4, '0')}.zip`);
-      const packing = stage('reading the documents', () => packArchive(items, store, { file, maxDocumentBytes: opts.maxDocumentBytes })).then((p) => ({ ...p, index: n }));
+      const packing = stage('reading the documents', () => packArchive(items, store, { file, maxDocumentBytes: opts.maxDocumentBytes, ...(opts.sink ? { sink: opts.sink } : {}) })).then((p) => ({ ...p, index: n }));
       untaken.set(n, packing);
       packing.catch(() => untaken.delete(n));
       return packing;

@@ -20,7 +20,7 @@ import { lookupByCompany } from './company-sources.js';
 import { earlierRows, settleEarlierImports, type FinishedImport } from './earlier-imports.js';
 import { scanFolderIndex } from './folder-index.js';
 import { OutcomeLedger } from './ledger.js';
-import type { PackItem } from './pack.js';
+import type { PackItem, SinkFactory } from './pack.js';
 import { packArchives, type Packing } from './packing.js';
 import { cutArchives } from './plan-archives.js';
 import { countResults, logEntries, newRunId, type ArchiveReport, type RunReport } from './report.js';
@@ -36,6 +36,8 @@ export interface RunOptions {
   dryRun?: boolean;
   /** Documents checked at once against the store. */
   concurrency?: number;
+  /** Where the archives are assembled: in this thread unless given (the CLI gives the packing worker's). */
+  sink?: SinkFactory;
   /**
    * Stops the run between steps and while waiting for Clearnox; the reason should be an
    * InterruptedError. The report is still complete: what was not done is marked not sent.
@@ -157,7 +159,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
         log.info({ archives: count, documents }, `${plural(documents, 'document')} to send in ${plural(count, 'archive')}.`);
       },
     );
-    packing = packArchives(plans, store, { dir: workDir, maxDocumentBytes: check.maxDocumentBytes });
+    packing = packArchives(plans, store, { dir: workDir, maxDocumentBytes: check.maxDocumentBytes, ...(opts.sink ? { sink: opts.sink } : {}) });
     const sent = await sendArchives(packing.archives, {
       api: opts.api,
       state: state!,

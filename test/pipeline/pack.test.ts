@@ -1,12 +1,14 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PassThrough, type Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAdapter } from '../../adapters/documents/local.js';
 import { DocumentError, type DocumentStore } from '../../adapters/types.js';
 import { InvalidDocumentError, openPdf, statDocument } from '../../src/pipeline/document-check.js';
-import { packArchive, type PackItem } from '../../src/pipeline/pack.js';
+import { packArchive, type PackItem, type SinkFactory } from '../../src/pipeline/pack.js';
+import type { PackingWorker } from '../../src/pipeline/worker-sink.js';
 import { silentLogger } from '../../src/log.js';
 import { fakePdf } from '../helpers/pdf.js';
 import { readZip } from '../helpers/zip.js';
@@ -74,13 +76,27 @@ const item = (fileName: string, p: string, entryIds: string[]): PackItem => ({
   entryIds,
 });
 
-describe('packArchive', () => {
+// The same archives whether they are assembled in this thread or in the packing worker (from
+// dist/, where the worker's file is: the global set-up compiles it).
+type Sinks = { sink?: SinkFactory };
+const sinks: [string, () => Sinks][] = [
+  ['in this thread', () => ({})],
+  ['in the packing worker', () => ({ sink: worker!.sink })],
+];
+let worker: PackingWorker | undefined;
+beforeAll(async () => {
+  const compiled = (await import(pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/pipeline/worker-sink.js')).href)) as typeof import('../../src/pipeline/worker-sink.js');
+  worker = compiled.startPackingWorker();
+});
+afterAll(() => worker?.close());
+
+describe.each(sinks)('packArchive %s', (_where, sinkOf) => {
   it('stores the PDFs uncompressed with a UTF-8 name and a metadata.json naming only what went in', async () => {
-    const file = path.join(dir, 'a.zip');
+    const file = path.join(dir, `a-${sinkOf().sink ? 'w' : 't'}.zip`);
     const packed = await packArchive(
       [item('FA-1.pdf', '2024/FA-1.pdf', ['e1', 'e2']), item('html.pdf', 'html.pdf', ['e3']), item('FA 2 été.pdf', '2024/Février/FA 2 été.pdf', ['e4'])],
       store,
-      { file, maxDocumentBytes: 1_000_000 },
+      { file, maxDocumentBytes: 1_000_000, ...sinkOf() },
     );
     expect(packed.included.map((i) => i.fileName)).toEqual(['FA-1.pdf', 'FA 2 été.pdf']);
     expect(packed.skipped.map((s) => (s.error as InvalidDocumentError).reasonCode)).toEqual(['not_a_pdf']);
@@ -100,9 +116,9 @@ describe('packArchive', () => {
     expect(packed.bytes).toBe((await readFile(file)).length);
   });
 
-  it('gives the same bytes for the same documents, so the idempotency key repeats', async () => {
+  it('gives the same bytes for the same documents, so the idempotency key repeats (in either place)', async () => {
     const items = [item('FA-1.pdf', '2024/FA-1.pdf', ['e1'])];
-    const a = await packArchive(items, store, { file: path.join(dir, 'b1.zip'), maxDocumentBytes: 1_000_000 });
+    const a = await packArchive(items, store, { file: path.join(dir, 'b1.zip'), maxDocumentBytes: 1_000_000, ...sinkOf() });
     const b = await packArchive(items, store, { file: path.join(dir, 'b2.zip'), maxDocumentBytes: 1_000_000 });
     expect(a.sha256).toBe(b.sha256);
   });
@@ -122,15 +138,26 @@ describe('packArchive', () => {
         return s;
       },
     };
-    const file = path.join(dir, 'c.zip');
+    const file = path.join(dir, `c-${sinkOf().sink ? 'w' : 't'}.zip`);
     const packed = await packArchive(
       [item('A.pdf', 'a.pdf', ['e1']), item('B.pdf', 'bad.pdf', ['e2']), item('C.pdf', 'c.pdf', ['e3'])],
       flaky,
-      { file, maxDocumentBytes: 1_000_000 },
+      { file, maxDocumentBytes: 1_000_000, ...sinkOf() },
     );
     expect(opens).toBe(1);
     expect(packed.included.map((i) => i.fileName)).toEqual(['A.pdf', 'C.pdf']);
     expect((packed.skipped[0]!.error as DocumentError).kind).toBe('connection_lost');
     expect((await readZip(file)).map((e) => e.name)).toEqual(['A.pdf', 'C.pdf', 'metadata.json']);
+  });
+});
+
+describe('the packing worker', () => {
+  it('fails the archive in progress, not the process, when the worker is gone', async () => {
+    const compiled = (await import(pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/pipeline/worker-sink.js')).href)) as typeof import('../../src/pipeline/worker-sink.js');
+    const gone = compiled.startPackingWorker();
+    await gone.close();
+    await expect(packArchive([item('FA-1.pdf', '2024/FA-1.pdf', ['e1'])], store, { file: path.join(dir, 'gone.zip'), maxDocumentBytes: 1_000_000, sink: gone.sink })).rejects.toThrow(
+      /packing worker stopped/,
+    );
   });
 });

@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '../../log.js';
 import { redact } from '../../secrets.js';
 import { InterruptedError, messageOf } from '../../pipeline/classify.js';
 import { runSync } from '../../pipeline/run.js';
+import { startPackingWorker, type PackingWorker } from '../../pipeline/worker-sink.js';
 import { summaryText, writeReport, type RunReport } from '../../pipeline/report.js';
 import { clientFor, expandPath, loadConfig } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -87,16 +88,20 @@ export const runCommand: CommandModule<object, RunArgs> = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let report: RunReport;
+    let packer: PackingWorker | undefined;
     try {
       const loaded = await loadConfig(args.config);
+      packer = startPackingWorker();
       report = await runSync({
         loaded,
         api: clientFor(loaded, log),
         log,
         signal: stop.signal,
+        sink: packer.sink,
         ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
       });
     } finally {
+      await packer?.close();
       clearTimeout(deadline);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
