@@ -179,8 +179,8 @@ function headerReader(headers: IncomingHttpHeaders): HttpResponse['headers'] {
 
 /**
  * undici's dispatcher (Node 20's global fetch ignores proxies) through its request() API rather
- * than its fetch: fetch passes an upload through Web Streams chunk by chunk, which cost more CPU
- * than the sandbox's own receiving (bench/upload.bench.ts). request() never follows a redirect:
+ * than its fetch: fetch passes an upload through Web Streams chunk by chunk, which took twice
+ * curl's time to send an archive (bench/upload.bench.ts). request() never follows a redirect:
  * a 3xx comes back as an answer, which the client reports with where it points, and the bearer
  * token goes nowhere else. Response bodies are small JSON, read whole.
  */

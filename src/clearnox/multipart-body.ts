@@ -1,7 +1,7 @@
 // One file from disk as a multipart/form-data body (RFC 7578), which is all an upload sends.
 // Not undici's FormData: fetch streams a FormData's disk-backed Blob through several Web Streams
-// in 64 KiB pieces, and that cost held uploads to about half of curl's speed (measured with
-// bench/upload.bench.ts). form-data-encoder re-cuts every read into copied 64 KiB pieces too.
+// in 64 KiB pieces, and that cost held uploads to half of curl's speed (bench/upload.bench.ts).
+// form-data-encoder re-cuts every read into copied 64 KiB pieces too.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
