@@ -23,6 +23,7 @@ import {
   UnauthorizedError,
   type ApiErrorInit,
 } from '../src/clearnox/errors.js';
+import { FileChangedError } from '../src/clearnox/multipart-body.js';
 import { UsageError, exitCodeForError, kindOfError } from '../src/cli/errors.js';
 import { EXIT, exitCodeOfKind } from '../src/cli/exit-codes.js';
 import { ClearnoxSyncError, ConfigError, ERROR_KINDS, isErrorKind } from '../src/errors.js';
@@ -71,6 +72,7 @@ const SAMPLES: Record<string, () => Error> = {
   InvalidDocumentError: () => new InvalidDocumentError('not_a_pdf', 'not a PDF'),
   BodyTooLarge: () => new BodyTooLarge('request body over 4096 bytes'),
   StreamFailure: () => new StreamFailure(new DocumentError('connection_lost', 'gone')),
+  FileChangedError: () => new FileChangedError('archive-0001.zip changed while it was sent'),
   StageError: () => new StageError('reading the documents', new ConnectionLost('gone')),
 };
 

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { ClearnoxSyncError } from '../errors.js';
 
 export interface StreamedBody {
   contentType: string;
@@ -27,9 +28,14 @@ export interface FilePart {
  */
 export const READ_BYTES = 1024 * 1024;
 
-/** The file changed size between measuring it for Content-Length and sending it: a local fault. */
-export class FileChangedError extends Error {
+/**
+ * The file changed size between measuring it for Content-Length and sending it. The archives sit
+ * in the run's own folder, readable by its account only: nothing should touch them, so this is
+ * told as a fault of the program (exit 1), with the file's name.
+ */
+export class FileChangedError extends ClearnoxSyncError {
   override readonly name = 'FileChangedError';
+  readonly kind = 'internal';
 }
 
 // The HTML form encoding's escapes for names in Content-Disposition: a quote or a line break
