@@ -1,26 +1,13 @@
 // The upload's body: one file part that busboy (the sandbox's parser) reads back byte for byte,
 // read from disk in large pieces (the upload's speed depends on it: bench/upload.bench.ts).
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { truncate } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { FileChangedError, READ_BYTES, fileFormBody } from '../../src/clearnox/multipart-body.js';
+import { archiveFiles, zipPart } from './archive-files.js';
 import { readMultipart } from './read-multipart.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'clearnox-multipart-'));
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function file(name: string, bytes: Buffer): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, bytes);
-  return path;
-}
-
-const zipPart = (fileName: string) => ({ name: 'file', fileName, contentType: 'application/zip' });
+const file = archiveFiles('clearnox-multipart-');
 
 describe('a file as a multipart/form-data body', () => {
   it('is one "file" part that busboy reads back exactly, as long as its Content-Length says', async () => {

@@ -5,28 +5,15 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { truncate } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClearnoxClient } from '../../src/clearnox/client.js';
 import { NetworkError, ProtocolError } from '../../src/clearnox/errors.js';
 import { UndiciTransport, type HttpRequest } from '../../src/clearnox/http.js';
 import { FileChangedError, READ_BYTES, fileFormBody } from '../../src/clearnox/multipart-body.js';
+import { archiveFiles, zipPart } from './archive-files.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'clearnox-transport-'));
-});
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function file(name: string, bytes: Buffer): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, bytes);
-  return path;
-}
-
-const zipPart = (fileName: string) => ({ name: 'file', fileName, contentType: 'application/zip' });
+const file = archiveFiles('clearnox-transport-');
 
 interface Seen {
   url: string;
