@@ -127,7 +127,7 @@ try {
   }
 
   // For comparison, the same quarter of the files from a Samba share through the smb store
-  // (one smbclient process per request) and through smbclient's own prompt (one session).
+  // (its smbclient sessions, one command at a time) and through smbclient's own prompt (one session).
   {
     let smb: SambaInfo | undefined;
     const stopSamba = await startSamba({ provide: (_key: string, value: SambaInfo) => (smb = value) } as unknown as TestProject);
