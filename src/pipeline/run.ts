@@ -168,7 +168,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       runId,
       pollTimeoutMs: mapping.upload.pollTimeoutSeconds * 1000,
       // An earlier run's import still processing holds one of the contract's places.
-      importsAtOnce: Math.max(1, MAX_IMPORTS_AT_ONCE - held.size),
+      importsAtOnce: Math.max(1, MAX_IMPORTS_AT_ONCE - new Set([...held.values()].map((p) => p.importId)).size),
       planned: () => plan?.archives,
       archives,
       ...(signal ? { signal } : {}),

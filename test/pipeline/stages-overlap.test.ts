@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { builtinAdapters } from '../../adapters/index.js';
 import type { DocumentStoreAdapter } from '../../adapters/types.js';
 import { ClearnoxClient } from '../../src/clearnox/client.js';
+import { ImportTimeoutError } from '../../src/clearnox/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { loadMapping } from '../../src/mapping/load.js';
 import type { LoadedMapping } from '../../src/mapping/schema.js';
@@ -114,13 +115,14 @@ describe('stages that overlap', () => {
   });
 
   it('keeps one place free for an earlier run whose import Clearnox still processes', async () => {
-    const { loaded, client } = await setUp(10);
+    const { loaded, client } = await setUp(400);
     const { RunState } = await import('../../src/pipeline/run-state.js');
     const path = await import('node:path');
     const stateDir = path.join(fixture!.dir, 'clearnox-sync-state');
     // An import of an earlier run, still processing when this run starts and past its wait.
     const earlier = await RunState.open(stateDir, loaded.file, silentLogger);
-    await earlier.sending({ idempotencyKey: 'earlier-key', runId: 'earlier', sentAt: new Date().toISOString(), entryIds: [], entries: {}, archive: path.join(stateDir, 'none.zip') });
+    // Of two entries, which Clearnox does not list any more: one import, one place.
+    await earlier.sending({ idempotencyKey: 'earlier-key', runId: 'earlier', sentAt: new Date().toISOString(), entryIds: ['ent_gone_1', 'ent_gone_2'], entries: {}, archive: path.join(stateDir, 'none.zip') });
     await earlier.accepted('earlier-key', 'imp_never_ends');
     await earlier.close();
     let inProcessing = 0;
@@ -133,7 +135,7 @@ describe('stages that overlap', () => {
         return accepted;
       },
       async waitForImport(id, o) {
-        if (id === 'imp_never_ends') return { importId: id, status: 'processing', receivedAt: new Date().toISOString(), documents: [] } as never;
+        if (id === 'imp_never_ends') throw new ImportTimeoutError(id, o?.timeoutMs ?? 0, 'processing');
         try {
           return await client.waitForImport(id, o);
         } finally {
@@ -142,6 +144,7 @@ describe('stages that overlap', () => {
       },
     };
     const report = await runSync({ loaded, api, log: silentLogger });
+    expect(report.abort).toBeUndefined();
     expect(most).toBe(1);
     expect(attachCounts()).toEqual(allOnce());
     expect(report.archives).toHaveLength(3);
