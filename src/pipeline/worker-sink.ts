@@ -124,5 +124,13 @@ function createWorker(): Worker {
     // Inside the single executable there is no file to start a worker from: its code is an asset.
     return new Worker(getAsset(PACK_WORKER_ASSET, 'utf8'), { eval: true, ...WORKER_LIMITS });
   }
-  return new Worker(new URL('./pack-worker.js', import.meta.url), WORKER_LIMITS);
+  return new Worker(workerFile(), WORKER_LIMITS);
+}
+
+// Beside this module once compiled. Run from the TypeScript sources (the tests), a worker cannot
+// start from a .ts file: the compiled one in dist/ is the same code.
+function workerFile(): URL {
+  const here = new URL(import.meta.url);
+  if (!here.pathname.endsWith('.ts')) return new URL('./pack-worker.js', here);
+  return new URL('../../dist/src/pipeline/pack-worker.js', here);
 }
