@@ -54,11 +54,16 @@ export function smbclientMissing(program = SMBCLIENT): string | null {
 const BAD_NAME = /["*?<>|\u0000-\u001f]/;
 // What allinfo and ls print as their own output; every other line is a message about the command.
 const ALLINFO_FIELD = /^(altname|create_time|access_time|write_time|change_time|attributes|stream):/;
-const LS_ENTRY = /^ {2}(.+?)\s+([A-Z]*)\s+\d+\s+\w{3} \w{3}\s+\d+ \d\d:\d\d:\d\d \d{4}$/;
+const LS_ENTRY = /^ {2}(.+?)\s+([A-Z]*)\s+(\d+)\s+\w{3} \w{3}\s+\d+ \d\d:\d\d:\d\d \d{4}$/;
+/** Folders whose listing is kept for stat(); ERPs keep their PDFs in a few folders (a year, a month). */
+const LISTINGS_KEPT = 16;
 // The pipeline opens the next eight documents while one is packed: so many files may wait on disk.
 const LANDED_AHEAD = 8;
 
 export class SmbStore implements DocumentStore {
+  /** Folder -> its files' sizes by exact name, or null when it could not be listed. */
+  private readonly listings = new Map<string, Promise<Map<string, number> | null>>();
+
   private constructor(
     private readonly target: SmbTarget,
     private readonly landing: Landing,
@@ -98,8 +103,14 @@ export class SmbStore implements DocumentStore {
     return describe(this.target);
   }
 
+  // smbclient runs one command at a time per session: one listing of a document's folder gives
+  // the size of every file in it, where allinfo costs a command per file. Only a file listed under
+  // its exact name is taken from it; anything else (another case, a folder, a name the listing
+  // does not show, a folder that cannot be listed) is asked with allinfo, which tells each case.
   async stat(p: string) {
     const segments = this.segments(p);
+    const listed = (await this.listing(segments.slice(0, -1)))?.get(segments.at(-1)!);
+    if (listed !== undefined) return { size: listed };
     const { output: lines } = await this.request(p, { line: `allinfo ${smbPath(this.target, segments)}`, isOutput: (l) => ALLINFO_FIELD.test(l) });
     const field = (name: string) => lines.find((l) => l.startsWith(`${name}:`));
     const attrs = /\(([0-9a-f]+)\)\s*$/i.exec(field('attributes') ?? '');
@@ -180,16 +191,41 @@ export class SmbStore implements DocumentStore {
     });
   }
 
+  private listing(folder: string[]): Promise<Map<string, number> | null> {
+    const key = folder.join('\u0000');
+    let kept = this.listings.get(key);
+    if (!kept) {
+      if (this.listings.size >= LISTINGS_KEPT) this.listings.clear();
+      kept = this.readFolder(folder).then(
+        ({ sizes }) => sizes,
+        (e: unknown) => {
+          // A lost connection is the document's answer too, and the next stat lists the folder again.
+          if (e instanceof DocumentError && e.kind === 'connection_lost') {
+            this.listings.delete(key);
+            throw e;
+          }
+          return null;
+        },
+      );
+      this.listings.set(key, kept);
+    }
+    return kept;
+  }
+
   /** A folder's entries, and a digest of its whole listing to know it again. */
-  private async readFolder(segments: string[]): Promise<{ entries: TreeEntry[]; listing: string }> {
+  private async readFolder(segments: string[]): Promise<{ entries: TreeEntry[]; listing: string; sizes: Map<string, number> }> {
     const mask = `"\\${[...this.target.unc.folder, ...segments, '*'].join('\\')}"`;
     const { output } = await this.request(segments.join('/') || '.', { line: `ls ${mask}`, isOutput: (l) => LS_ENTRY.test(l) });
     const entries: TreeEntry[] = [];
+    const sizes = new Map<string, number>();
     for (const line of output) {
       const m = LS_ENTRY.exec(line)!;
-      if (m[1] !== '.' && m[1] !== '..') entries.push({ name: m[1]!, kind: m[2]!.includes('D') ? 'dir' : 'file' });
+      if (m[1] === '.' || m[1] === '..') continue;
+      const kind = m[2]!.includes('D') ? 'dir' : 'file';
+      entries.push({ name: m[1]!, kind });
+      if (kind === 'file') sizes.set(m[1]!, Number(m[3]));
     }
-    return { entries, listing: createHash('sha256').update(output.sort().join('\n')).digest('base64') };
+    return { entries, listing: createHash('sha256').update(output.sort().join('\n')).digest('base64'), sizes };
   }
 
   /** Ends the sessions and removes every file fetched and not yet read. */

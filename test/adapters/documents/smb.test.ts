@@ -353,6 +353,33 @@ describe('smbclient sessions', () => {
     }
   });
 
+  it('sizes the documents of a folder from one listing of it, and asks allinfo only of what the listing does not show', async () => {
+    // The commands the sessions receive, on their standard input.
+    const bin = await mkdtemp(path.join(os.tmpdir(), 'cnx-smbclient-'));
+    const commands = path.join(bin, 'commands');
+    const program = path.join(bin, 'smbclient');
+    await writeFile(program, `#!/bin/sh\ntee -a '${commands}' | /usr/bin/smbclient "$@"\n`);
+    await chmod(program, 0o700);
+    try {
+      const store = await SmbStore.open({ unc: parseUnc(options.root)!, options, program });
+      try {
+        const sizes = await Promise.all(many.map(async (n) => (await store.stat(n)).size));
+        expect(sizes).toEqual(many.map((_, i) => fakePdf(`many ${i}`, 20_000 + i).length));
+        // Another case than the file's: the listing does not name it so, the server finds it.
+        expect((await store.stat('many/fa-3.PDF')).size).toBe(fakePdf('many 3', 20_003).length);
+        await expect(store.stat('many/none.pdf')).rejects.toMatchObject({ kind: 'not_found' });
+        await expect(store.stat('many')).rejects.toMatchObject({ kind: 'unreadable' });
+      } finally {
+        await store.close();
+      }
+      const sent = (await readFile(commands, 'utf8')).split('\n').map((l) => l.split(' ')[0]);
+      expect(sent.filter((c) => c === 'ls')).toHaveLength(2);
+      expect(sent.filter((c) => c === 'allinfo')).toHaveLength(3);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+    }
+  });
+
   it("lands files in the run's work folder, never more than eight ahead of the reader, each removed once read or dropped", async () => {
     const workDir = await mkdtemp(path.join(os.tmpdir(), 'cnx-work-'));
     try {
