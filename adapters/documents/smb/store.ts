@@ -55,8 +55,12 @@ const BAD_NAME = /["*?<>|\u0000-\u001f]/;
 // What allinfo and ls print as their own output; every other line is a message about the command.
 const ALLINFO_FIELD = /^(altname|create_time|access_time|write_time|change_time|attributes|stream):/;
 const LS_ENTRY = /^ {2}(.+?)\s+([A-Z]*)\s+(\d+)\s+\w{3} \w{3}\s+\d+ \d\d:\d\d:\d\d \d{4}$/;
-/** Folders whose listing is kept for stat(); ERPs keep their PDFs in a few folders (a year, a month). */
-const LISTINGS_KEPT = 16;
+/**
+ * Folders whose listing is kept for stat(), the least recently listed given up first. A run's
+ * documents come in the entries' order, which may go round many folders (one per customer, per
+ * month): a few kept would be listed again and again. A listing costs about 60 bytes a file.
+ */
+const LISTINGS_KEPT = 4096;
 // The pipeline opens the next eight documents while one is packed: so many files may wait on disk.
 const LANDED_AHEAD = 8;
 
@@ -195,7 +199,7 @@ export class SmbStore implements DocumentStore {
     const key = folder.join('\u0000');
     let kept = this.listings.get(key);
     if (!kept) {
-      if (this.listings.size >= LISTINGS_KEPT) this.listings.clear();
+      if (this.listings.size >= LISTINGS_KEPT) this.listings.delete(this.listings.keys().next().value!);
       kept = this.readFolder(folder).then(
         ({ sizes }) => sizes,
         (e: unknown) => {
