@@ -51,7 +51,7 @@ export const ClearnoxSectionSchema = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .describe(
-        'Address of the Clearnox API, e.g. https://api.clearnox.com. It must be https://: plain http:// would send the client secret readable on the network, so it is refused except to this machine (127.0.0.1, ::1, localhost), as for the sandbox\'s http://127.0.0.1:8080.',
+        'Address of the Clearnox API, e.g. https://api.clearnox.com, without /api/v1 (clearnox-sync adds it to every call). It must be https://: plain http:// would send the client secret readable on the network, so it is refused except to this machine (127.0.0.1, ::1, localhost), as for the sandbox\'s http://127.0.0.1:8080.',
       ),
     clientId: z.string().min(1).describe('Client id of the Clearnox connector (Configure > Connector Configuration).'),
     clientSecret: secret(z.string().min(1))
