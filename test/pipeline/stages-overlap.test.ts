@@ -52,6 +52,29 @@ function withStore(loaded: LoadedMapping, wrap: (adapter: DocumentStoreAdapter) 
   return { ...loaded, bound: { ...loaded.bound, documents: { ...loaded.bound.documents, adapter: wrap(loaded.bound.documents.adapter) } } };
 }
 
+/** The client, counting this run's imports in processing: at each upload, and the most at once. */
+function countingImports(client: ClearnoxClient, before?: (id: string, o?: { timeoutMs?: number }) => void) {
+  const counts = { now: 0, most: 0, atUpload: [] as number[] };
+  const api: ClearnoxApi = {
+    listMissingEntries: (f, o) => client.listMissingEntries(f, o),
+    async uploadArchive(file, key, signal) {
+      const accepted = await client.uploadArchive(file, key, signal);
+      counts.atUpload.push(counts.now);
+      counts.most = Math.max(counts.most, ++counts.now);
+      return accepted;
+    },
+    async waitForImport(id, o) {
+      before?.(id, o);
+      try {
+        return await client.waitForImport(id, o);
+      } finally {
+        counts.now--;
+      }
+    },
+  };
+  return { api, counts };
+}
+
 describe('stages that overlap', () => {
   it('sends the first archive before the last document is checked', async () => {
     const { loaded, client } = await setUp(10);
@@ -84,31 +107,13 @@ describe('stages that overlap', () => {
 
   it('uploads an archive while Clearnox processes the one before, and never has more than two imports in processing', async () => {
     const { loaded, client } = await setUp(400);
-    let inProcessing = 0;
-    let most = 0;
-    const uploadedWhileProcessing: number[] = [];
-    const api: ClearnoxApi = {
-      listMissingEntries: (f, o) => client.listMissingEntries(f, o),
-      async uploadArchive(file, key, signal) {
-        const accepted = await client.uploadArchive(file, key, signal);
-        uploadedWhileProcessing.push(inProcessing);
-        most = Math.max(most, ++inProcessing);
-        return accepted;
-      },
-      async waitForImport(id, o) {
-        try {
-          return await client.waitForImport(id, o);
-        } finally {
-          inProcessing--;
-        }
-      },
-    };
+    const { api, counts } = countingImports(client);
     const report = await runSync({ loaded, api, log: silentLogger });
     expect(report.abort).toBeUndefined();
     expect(report.archives.every((a) => a.status === 'completed')).toBe(true);
-    expect(most).toBe(2);
+    expect(counts.most).toBe(2);
     // The second archive went while the first was processing (400 ms), the third after a place freed.
-    expect(uploadedWhileProcessing.slice(0, 2)).toEqual([0, 1]);
+    expect(counts.atUpload.slice(0, 2)).toEqual([0, 1]);
     expect(attachCounts()).toEqual(allOnce());
     // The sandbox answers 429 to a third import at once: none was asked.
     expect(sandbox!.state().imports).toHaveLength(3);
@@ -125,27 +130,12 @@ describe('stages that overlap', () => {
     await earlier.sending({ idempotencyKey: 'earlier-key', runId: 'earlier', sentAt: new Date().toISOString(), entryIds: ['ent_gone_1', 'ent_gone_2'], entries: {}, archive: path.join(stateDir, 'none.zip') });
     await earlier.accepted('earlier-key', 'imp_never_ends');
     await earlier.close();
-    let inProcessing = 0;
-    let most = 0;
-    const api: ClearnoxApi = {
-      listMissingEntries: (f, o) => client.listMissingEntries(f, o),
-      async uploadArchive(file, key, signal) {
-        const accepted = await client.uploadArchive(file, key, signal);
-        most = Math.max(most, ++inProcessing);
-        return accepted;
-      },
-      async waitForImport(id, o) {
-        if (id === 'imp_never_ends') throw new ImportTimeoutError(id, o?.timeoutMs ?? 0, 'processing');
-        try {
-          return await client.waitForImport(id, o);
-        } finally {
-          inProcessing--;
-        }
-      },
-    };
+    const { api, counts } = countingImports(client, (id, o) => {
+      if (id === 'imp_never_ends') throw new ImportTimeoutError(id, o?.timeoutMs ?? 0, 'processing');
+    });
     const report = await runSync({ loaded, api, log: silentLogger });
     expect(report.abort).toBeUndefined();
-    expect(most).toBe(1);
+    expect(counts.most).toBe(1);
     expect(attachCounts()).toEqual(allOnce());
     expect(report.archives).toHaveLength(3);
   });
