@@ -21,7 +21,7 @@ export function entryCost(doc: Plannable): number {
 }
 
 /** Cuts the documents into archives in their order; an archive is closed when the next would not fit. */
-export class ArchiveCutter<T extends Plannable> {
+class ArchiveCutter<T extends Plannable> {
   private current: T[] = [];
   private bytes = ARCHIVE_OVERHEAD;
 
@@ -54,15 +54,8 @@ export class ArchiveCutter<T extends Plannable> {
   }
 }
 
-export function planArchives<T extends Plannable>(docs: T[], limits: ArchiveLimits, metadataBytes: (doc: T) => number): T[][] {
-  const cutter = new ArchiveCutter(limits, metadataBytes);
-  const archives = docs.map((d) => cutter.add(d)).filter((a): a is T[] => a !== null);
-  const last = cutter.flush();
-  return last ? [...archives, last] : archives;
-}
-
 /**
- * The same cut as documents arrive: an archive is handed on as soon as it is full, while the
+ * Cuts the documents as they arrive: an archive is handed on as soon as it is full, while the
  * following documents are still being checked. `onPlanned` is told the totals once the last
  * document has arrived.
  */
