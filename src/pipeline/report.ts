@@ -189,6 +189,6 @@ export function summaryText(report: RunReport): string {
   return lines.join('\n');
 }
 
-function plural(n: number, word: string, words = `${word}s`): string {
+export function plural(n: number, word: string, words = `${word}s`): string {
   return `${n} ${n === 1 ? word : words}`;
 }

@@ -23,9 +23,9 @@ import { OutcomeLedger } from './ledger.js';
 import type { PackItem, SinkFactory } from './pack.js';
 import { packArchives, type Packing } from './packing.js';
 import { cutArchives } from './plan-archives.js';
-import { countResults, logEntries, newRunId, type ArchiveReport, type RunReport } from './report.js';
+import { countResults, logEntries, newRunId, plural, type ArchiveReport, type RunReport } from './report.js';
 import { RunState, type PendingImport } from './run-state.js';
-import { MAX_IMPORTS_AT_ONCE, plural, sendArchives } from './send.js';
+import { MAX_IMPORTS_AT_ONCE, sendArchives } from './send.js';
 import { checkpoint, stage, StageError } from './stage-error.js';
 
 export interface RunOptions {

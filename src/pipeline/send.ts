@@ -11,7 +11,7 @@ import { messageOf, stopsTheRun } from './classify.js';
 import type { OutcomeLedger } from './ledger.js';
 import type { PackItem } from './pack.js';
 import type { NumberedArchive } from './packing.js';
-import type { ArchiveReport } from './report.js';
+import { plural, type ArchiveReport } from './report.js';
 import type { RunState } from './run-state.js';
 import { checkpoint, stage, StageError } from './stage-error.js';
 
@@ -162,8 +162,4 @@ function idempotencyKeyOf(runId: string, archive: NumberedArchive): string {
 function importFailure(result: Import): string {
   const code = result.error?.code ?? 'UNKNOWN';
   return `Clearnox could not import the archive (${code}: ${result.error?.message ?? 'no detail'}); nothing in it was attached, the next run sends it again`;
-}
-
-export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

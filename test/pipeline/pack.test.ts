@@ -1,14 +1,13 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PassThrough, type Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAdapter } from '../../adapters/documents/local.js';
 import { DocumentError, type DocumentStore } from '../../adapters/types.js';
 import { InvalidDocumentError, openPdf, statDocument } from '../../src/pipeline/document-check.js';
 import { packArchive, type PackItem, type SinkFactory } from '../../src/pipeline/pack.js';
-import type { PackingWorker } from '../../src/pipeline/worker-sink.js';
+import { startPackingWorker, type PackingWorker } from '../../src/pipeline/worker-sink.js';
 import { silentLogger } from '../../src/log.js';
 import { fakePdf } from '../helpers/pdf.js';
 import { readZip } from '../helpers/zip.js';
@@ -76,17 +75,15 @@ const item = (fileName: string, p: string, entryIds: string[]): PackItem => ({
   entryIds,
 });
 
-// The same archives whether they are assembled in this thread or in the packing worker (from
-// dist/, where the worker's file is: the global set-up compiles it).
+// The same archives whether they are assembled in this thread or in the packing worker.
 type Sinks = { sink?: SinkFactory };
 const sinks: [string, () => Sinks][] = [
   ['in this thread', () => ({})],
   ['in the packing worker', () => ({ sink: worker!.sink })],
 ];
 let worker: PackingWorker | undefined;
-beforeAll(async () => {
-  const compiled = (await import(pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/pipeline/worker-sink.js')).href)) as typeof import('../../src/pipeline/worker-sink.js');
-  worker = compiled.startPackingWorker();
+beforeAll(() => {
+  worker = startPackingWorker();
 });
 afterAll(() => worker?.close());
 
@@ -153,8 +150,7 @@ describe.each(sinks)('packArchive %s', (_where, sinkOf) => {
 
 describe('the packing worker', () => {
   it('fails the archive in progress, not the process, when the worker is gone', async () => {
-    const compiled = (await import(pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/pipeline/worker-sink.js')).href)) as typeof import('../../src/pipeline/worker-sink.js');
-    const gone = compiled.startPackingWorker();
+    const gone = startPackingWorker();
     await gone.close();
     await expect(packArchive([item('FA-1.pdf', '2024/FA-1.pdf', ['e1'])], store, { file: path.join(dir, 'gone.zip'), maxDocumentBytes: 1_000_000, sink: gone.sink })).rejects.toThrow(
       /packing worker stopped/,
