@@ -1,18 +1,16 @@
 // What the commands share: loading the mapping file with the built-in adapters, and the client.
-import path from 'node:path';
 import { builtinAdapters } from '../../adapters/index.js';
 import { ClearnoxClient } from '../clearnox/client.js';
 import type { Logger } from '../log.js';
 import { loadMapping } from '../mapping/load.js';
 import type { AdapterSets, LoadedMapping } from '../mapping/schema.js';
 import { checkConfigPath } from './config-path.js';
-import { placingQueryErrors } from './query-places.js';
 
 export const adapters: AdapterSets = builtinAdapters();
 
 export async function loadConfig(file: string): Promise<LoadedMapping> {
   await checkConfigPath(file);
-  return loadMapping(file, placingQueryErrors(adapters, path.resolve(file)));
+  return loadMapping(file, adapters);
 }
 
 export function clientFor(loaded: LoadedMapping, log: Logger): ClearnoxClient {

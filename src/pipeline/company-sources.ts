@@ -2,6 +2,7 @@
 // each company's entries are looked up in that company's source only, one source open at a time.
 import type { AdapterContext } from '../../adapters/types.js';
 import type { Entry } from '../clearnox/contract.js';
+import { placeQueryError } from '../mapping/query-place.js';
 import type { BoundSource, BoundSources } from '../mapping/schema.js';
 import { groupEntries, type DocumentGroup } from '../match/groups.js';
 import type { Normaliser } from '../match/normalise.js';
@@ -19,6 +20,12 @@ export type Stage = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
 export async function lookupByCompany(opts: {
   sources: BoundSources;
+  /**
+   * The mapping file the queries were read from: a query the database refuses is told at its
+   * line of that file (the database only knows the query's own lines). Without it, as the
+   * adapter tells it.
+   */
+  mappingFile?: string;
   entries: Entry[];
   normalise: Normaliser;
   ctx: AdapterContext;
@@ -29,7 +36,13 @@ export async function lookupByCompany(opts: {
   const lookupIn = async ({ adapter, section, options, query }: BoundSource, groups: DocumentGroup[], label: string): Promise<SourceMatches> => {
     const source = await stage(`connecting to the accounting database${label}`, () => adapter.open(options, query, ctx));
     try {
-      return await stage(`looking up the document numbers in the accounting database${label}`, () => lookupDocuments(source, section, groups, normalise, opts.onBatch));
+      return await stage(`looking up the document numbers in the accounting database${label}`, async () => {
+        try {
+          return await lookupDocuments(source, section, groups, normalise, opts.onBatch);
+        } catch (e) {
+          throw opts.mappingFile ? await placeQueryError(e, opts.mappingFile) : e;
+        }
+      });
     } finally {
       await source.close().catch((e: unknown) => ctx.log.warn({ err: e instanceof Error ? e.message : String(e) }, 'Closing the database failed'));
     }

@@ -114,6 +114,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     const normalise = makeNormaliser(mapping.match);
     const { groups, found, unmapped } = await lookupByCompany({
       sources: bound.source,
+      mappingFile: loaded.file,
       entries: toLookUp,
       normalise,
       ctx,
