@@ -267,7 +267,8 @@ export class ClearnoxClient {
     await this.transport.close?.();
   }
 
-  private async getPage(page: number, pageSize: number, filters: EntryFilters, signal?: AbortSignal): Promise<EntryPage> {
+  /** One page of the entries without a document, as Clearnox answers it (`check` reads page 1 for its totalItems). */
+  async getPage(page: number, pageSize: number, filters: EntryFilters, signal?: AbortSignal): Promise<EntryPage> {
     const url = joinUrl(this.base, PAGES_PATH, { page, pageSize, ...filters });
     const what = `the request for page ${page} of the entries`;
     const result = await this.authorized(
