@@ -1,6 +1,6 @@
 // The JSON Schema lets an editor (VS Code with the YAML extension) complete keys and flag mistakes
 // while the mapping file is written. It is generated from the zod schema so the two cannot
-// disagree, then loosened where a value may be a `${env:}`/`${file:}` reference.
+// disagree, then loosened where a value may be a `${env:}`/`${file:}`/`${secret:}` reference.
 import { z } from 'zod';
 import { buildMappingSchema, type AdapterSets } from './schema.js';
 import { secretKindOf } from './secret-keys.js';
@@ -8,11 +8,11 @@ import { secretKindOf } from './secret-keys.js';
 type Json = { [key: string]: unknown };
 
 // Case-insensitive by hand: JSON Schema patterns take no flags, and the loader accepts ${ENV:...}.
-const REFERENCE_PATTERN = '\\$\\{\\s*([eE][nN][vV]|[fF][iI][lL][eE])\\s*:';
+const REFERENCE_PATTERN = '\\$\\{\\s*([eE][nN][vV]|[fF][iI][lL][eE]|[sS][eE][cC][rR][eE][tT])\\s*:';
 const REFERENCE: Json = {
   type: 'string',
   pattern: REFERENCE_PATTERN,
-  description: 'A reference: ${env:NAME} (an environment variable) or ${file:PATH} (a file, relative to the mapping file).',
+  description: 'A reference: ${env:NAME} (an environment variable), ${file:PATH} (a file, relative to the mapping file) or ${secret:NAME} (the local secret store: clearnox-sync secret set NAME).',
 };
 
 const SECTIONS: Record<string, string> = {
@@ -42,7 +42,7 @@ export function mappingJsonSchema(adapters: AdapterSets): Json {
     title: 'clearnox-sync mapping file',
     description:
       'Tells clearnox-sync how to reach Clearnox, the accounting database and the PDFs. ' +
-      'Secrets are written as ${env:NAME} or ${file:PATH}, never as themselves. ' +
+      'Secrets are written as ${env:NAME}, ${file:PATH} or ${secret:NAME}, never as themselves. ' +
       'In VS Code, put "# yaml-language-server: $schema=mapping.schema.json" on the first line of the mapping file.',
     ...(tolerateReferences(body) as Json),
   };

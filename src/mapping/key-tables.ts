@@ -121,7 +121,7 @@ function descriptionOf(schema: z.ZodType): string {
 /** What a key takes, in a few words; a secret says so, since it must be a reference. */
 function typeOf(schema: z.ZodType): string {
   const kind = secretKindOf(schema);
-  if (kind === 'secret') return 'secret: `${env:…}` or `${file:…}`';
+  if (kind === 'secret') return 'secret: `${env:…}`, `${file:…}` or `${secret:…}`';
   if (kind === 'connection-string') return 'text (its password: a secret reference)';
   return valueType(unwrap(schema)!);
 }

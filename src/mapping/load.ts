@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { readRegularFile } from '../regular-file.js';
+import type { SecretLookup } from '../secret-store/store.js';
 import { dotted, MappingError, type MappingProblem } from './errors.js';
 import { bindAdapters } from './bind.js';
 import { isRecord, valueAt } from './describe.js';
@@ -18,6 +19,8 @@ export { MappingError, type MappingProblem } from './errors.js';
 export interface LoadOptions {
   /** Where `${env:NAME}` is looked up; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /** Where `${secret:NAME}` is read; the local secret store by default. */
+  secrets?: SecretLookup;
 }
 
 export async function loadMapping(file: string, adapters: AdapterSets, opts: LoadOptions = {}): Promise<LoadedMapping> {
@@ -86,7 +89,7 @@ export async function parseMapping(text: string, file: string, adapters: Adapter
   }
 
   const schema = buildMappingSchema(adapters);
-  const refs = await resolveReferences(raw, { baseDir, env: opts.env ?? process.env, secretAt: (at) => secretKindAt(schema, raw, at) });
+  const refs = await resolveReferences(raw, { baseDir, env: opts.env ?? process.env, secrets: opts.secrets, secretAt: (at) => secretKindAt(schema, raw, at) });
   const result = schema.safeParse(refs.value, { error: () => DEFAULT_MESSAGE });
 
   const problems: PathProblem[] = [...refs.problems];

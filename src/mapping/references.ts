@@ -1,9 +1,11 @@
-// `${env:NAME}` and `${file:PATH}` let a mapping file name a secret without holding it, so the
-// file can be mailed, versioned and shown on screen. Keys the schema marks secret are refused as
+// `${env:NAME}`, `${file:PATH}` and `${secret:NAME}` (the local secret store, src/secret-store/)
+// let a mapping file name a secret without holding it, so the file can be mailed, versioned and
+// shown on screen. Keys the schema marks secret are refused as
 // literals for that reason, and every value they get, and any value read from a file, is
 // registered for masking.
 import path from 'node:path';
 import { readRegularFile } from '../regular-file.js';
+import { secretLookup, type SecretLookup } from '../secret-store/store.js';
 import { registerSecret } from '../secrets.js';
 import type { SecretKind } from './secret-keys.js';
 
@@ -22,6 +24,8 @@ export interface ReferenceOptions {
   platform?: NodeJS.Platform;
   /** Whether the key at a path holds a secret, as the schema marks it (secret-keys.ts). */
   secretAt?: (at: KeyPath) => SecretKind | undefined;
+  /** Where `${secret:NAME}` is read: the local secret store found from `env` by default. */
+  secrets?: SecretLookup;
 }
 
 export interface ResolvedReferences {
@@ -33,7 +37,8 @@ export interface ResolvedReferences {
   referenced: Set<string>;
 }
 
-type Part = { kind: 'text'; text: string } | { kind: 'env' | 'file'; target: string; raw: string };
+type RefKind = 'env' | 'file' | 'secret';
+type Part = { kind: 'text'; text: string } | { kind: RefKind; target: string; raw: string };
 
 /** Splits a string into text and references; `$${` is a literal `${`. */
 export function parseReferences(s: string): Part[] | { error: string } {
@@ -48,17 +53,17 @@ export function parseReferences(s: string): Part[] | { error: string } {
       const end = s.indexOf('}', i + 2);
       if (end < 0) return { error: `the reference "${s.slice(i, i + 40)}" has no closing }` };
       const raw = s.slice(i, end + 1);
-      const m = /^\s*(env|file)\s*:(.*)$/is.exec(s.slice(i + 2, end));
+      const m = /^\s*(env|file|secret)\s*:(.*)$/is.exec(s.slice(i + 2, end));
       if (!m) {
         return {
-          error: `"${raw}" is not a reference this tool knows; write \${env:NAME} or \${file:PATH}, or $\${ for a literal \${`,
+          error: `"${raw}" is not a reference this tool knows; write \${env:NAME}, \${file:PATH} or \${secret:NAME}, or $\${ for a literal \${`,
         };
       }
       const target = m[2]!.trim();
       if (!target) return { error: `the reference "${raw}" names nothing` };
       if (text) parts.push({ kind: 'text', text });
       text = '';
-      parts.push({ kind: m[1]!.toLowerCase() as 'env' | 'file', target, raw });
+      parts.push({ kind: m[1]!.toLowerCase() as RefKind, target, raw });
       i = end + 1;
     } else {
       text += s[i];
@@ -74,6 +79,13 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
   const secret = (v: string) => {
     registerSecret(v);
     if (!out.secrets.includes(v)) out.secrets.push(v);
+  };
+  const lookup = opts.secrets ?? secretLookup({ place: { env: opts.env, platform: opts.platform ?? process.platform } });
+  // A name used by several keys is read once: on Windows each read starts PowerShell.
+  const read = new Map<string, ReturnType<SecretLookup>>();
+  const readSecret = (name: string) => {
+    if (!read.has(name)) read.set(name, lookup(name));
+    return read.get(name)!;
   };
 
   async function walk(value: unknown, at: KeyPath): Promise<unknown> {
@@ -128,13 +140,13 @@ export async function resolveReferences(tree: unknown, opts: ReferenceOptions): 
         result += p.text;
         continue;
       }
-      const got = p.kind === 'env' ? readEnv(p.target, opts) : await readSecretFile(p.target, p.raw, opts);
+      const got = p.kind === 'env' ? readEnv(p.target, opts) : p.kind === 'file' ? await readSecretFile(p.target, p.raw, opts) : await readSecret(p.target);
       if ('error' in got) {
         out.problems.push({ path: at, message: got.error });
         failed = true;
         continue;
       }
-      if (p.kind === 'file' || kind) secret(got.value);
+      if (p.kind !== 'env' || kind) secret(got.value);
       const written = encoded.has(i) ? encodeURIComponent(got.value) : quoted.has(i) ? keywordValue(got.value) : got.value;
       if (written !== got.value) secret(written);
       result += written;

@@ -108,3 +108,35 @@ describe('resolveReferences', () => {
     expect(redact('plain-enough en-clair-42 jeton-value-7')).toBe('plain-enough *** ***');
   });
 });
+
+describe('${secret:NAME}', () => {
+  const baseDir = path.resolve('nowhere');
+
+  it('is parsed beside env and file, and the error for an unknown reference names all three', () => {
+    expect(parseReferences('${secret:clearnox-client-secret}')).toEqual([{ kind: 'secret', target: 'clearnox-client-secret', raw: '${secret:clearnox-client-secret}' }]);
+    expect(parseReferences('${vault:x}')).toEqual({ error: '"${vault:x}" is not a reference this tool knows; write ${env:NAME}, ${file:PATH} or ${secret:NAME}, or $${ for a literal ${' });
+  });
+
+  it('reads the value from the store, once per name, and masks it even under an ordinary key', async () => {
+    const asked: string[] = [];
+    const secrets = async (name: string) => (asked.push(name), name === 'db' ? { value: 'pw-from-store-1' } : { error: `no ${name}` });
+    const tree = { source: { password: '${secret:db}', connectionString: 'postgres://erp:${secret:db}@db/erp', note: '${secret:db}' } };
+    const out = await resolveReferences(tree, { baseDir, env: {}, secretAt, secrets });
+    expect(out.problems).toEqual([]);
+    expect(out.value).toEqual({ source: { password: 'pw-from-store-1', connectionString: 'postgres://erp:pw-from-store-1@db/erp', note: 'pw-from-store-1' } });
+    expect(asked).toEqual(['db']);
+    expect(redact('pw-from-store-1')).toBe('***');
+  });
+
+  it('says which command stores a missing one, from the real store found through CLEARNOX_SYNC_SECRETS', async () => {
+    const dir = await tempDir();
+    const store = path.join(dir, 'secrets.json');
+    const out = await resolveReferences({ clearnox: { clientSecret: '${secret:clearnox-client-secret}' } }, { baseDir, env: { CLEARNOX_SYNC_SECRETS: store }, platform: 'linux', secretAt });
+    expect(out.problems).toEqual([
+      {
+        path: ['clearnox', 'clientSecret'],
+        message: `the secret clearnox-client-secret is not in the secret store ${store}; run  clearnox-sync secret set clearnox-client-secret  as the account that runs clearnox-sync`,
+      },
+    ]);
+  });
+});
