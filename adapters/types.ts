@@ -40,6 +40,13 @@ export interface DatabaseSource {
   readonly maxBatchSize: number;
   /** Runs the mapping file's query once for the whole batch. */
   lookup(batch: LookupBatch): Promise<SourceRow[]>;
+  /** The server's product and version as it tells them (`check` shows it), e.g. "PostgreSQL 16.4". */
+  serverVersion?(): Promise<string>;
+  /**
+   * What the account may change in the database, in a few words (e.g. "INSERT, UPDATE on
+   * public.invoices"), or null when it can only read. `check` warns on it.
+   */
+  canWrite?(): Promise<string | null>;
   close(): Promise<void>;
 }
 

@@ -29,6 +29,10 @@ export interface Dialect {
   run?(db: Knex, statement: Knex.SqlNative): Promise<unknown[]>;
   /** SQL giving the size in bytes of a binary column, and a slice of it from :offset (1-based) of :length bytes. */
   blob: { size(column: string): string; slice(column: string): string };
+  /** SQL answering one row of one column: the server's product and version (`check`). */
+  versionSql?: string;
+  /** What the account may change, or null when it can only read (`check`; see DatabaseSource.canWrite). */
+  writeAccess?(db: Knex): Promise<string | null>;
 }
 
 export function checkQuery(query: SourceQuery, dialect: SqlDialect): void {
@@ -95,6 +99,23 @@ export class KnexSource implements DatabaseSource {
       this.shapes.set(key, shape);
     }
     return { sql: shape.sql, bindings: shape.slots.map(([list, i, value]) => (list ? batch[list][i]! : value)) as Knex.Value[] };
+  }
+
+  async serverVersion(): Promise<string> {
+    const versionSql = this.dialect.versionSql;
+    if (!versionSql) return 'unknown';
+    const rows = await runReadOnly<SourceRow>(this.db, this.dialect, (db) => db.raw(versionSql), undefined);
+    const value = rows[0] ? Object.values(rows[0])[0] : undefined;
+    return value === undefined || value === null ? 'unknown' : String(value).split('\n')[0]!.trim();
+  }
+
+  async canWrite(): Promise<string | null> {
+    if (!this.dialect.writeAccess) return null;
+    try {
+      return await this.dialect.writeAccess(this.db);
+    } catch (e) {
+      throw this.dialect.explain(e);
+    }
   }
 
   async close(): Promise<void> {

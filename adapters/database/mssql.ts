@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { AdapterConfigError, UntrustedServerError, type AdapterContext, type DatabaseAdapter } from '../types.js';
 import { driverMessage, errorCode, loginFailed, networkProblem, noDatabase, queryFailed, queryTimedOut, tlsProblem, where, type Target } from './errors.js';
-import { openKnexSource, type Dialect, type KnexSettings } from './knex-source.js';
+import { openKnexSource, rowsOf, type Dialect, type KnexSettings } from './knex-source.js';
 import { login7GuardedConnector, type SocketConnector } from './mssql-password-guard.js';
-import { checkWriteAccess } from './mssql-rights.js';
+import { checkWriteAccess, MSSQL_RIGHTS_QUERY, writeAccessSummary, type WriteRight } from './mssql-rights.js';
 import { ALLOW_KEY, allowPasswordWithoutVerifiedTls, passwordRefused } from './password-guard.js';
 import { readCertificate, requireServerKeys, serverShape } from './server-options.js';
 
@@ -199,6 +199,11 @@ export function mssqlDialect(t: Target): Dialect {
   return {
     maxParameters: MSSQL_MAX_PARAMETERS,
     blob: { size: (column) => `DATALENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
+    versionSql: "SELECT CONCAT(N'SQL Server ', CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)), N' ', CAST(SERVERPROPERTY('Edition') AS nvarchar(128)))",
+    writeAccess: async (db) => {
+      const summary = writeAccessSummary(rowsOf<WriteRight>(await db.raw(MSSQL_RIGHTS_QUERY)));
+      return summary ? `the login "${summary.login}" has ${summary.rights}` : null;
+    },
     explain(e, sql) {
       // tedious wraps what ended the socket in its ConnectionError.
       const untrusted = [e, (e as { cause?: unknown })?.cause].find((x) => x instanceof UntrustedServerError);

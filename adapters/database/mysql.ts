@@ -6,6 +6,7 @@ import { openKnexSource, readOnlyOnConnection, type Dialect, type KnexSettings }
 import { guardedAuthPlugins, mysql2AuthPlugins, PIN_KEY } from './mysql-auth.js';
 import { allowPasswordWithoutVerifiedTls, readPublicKey } from './password-guard.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
+import { mysqlWriteAccess } from './write-access.js';
 
 const MysqlOptions = z
   .object({
@@ -57,6 +58,9 @@ export function mysqlDialect(t: Target): Dialect {
     maxParameters: MAX_PARAMETERS,
     run: runPrepared,
     blob: { size: (column) => `LENGTH(${column})`, slice: (column) => `SUBSTRING(${column}, :offset, :length)` },
+    // MariaDB's version says MariaDB (10.11.6-MariaDB); MySQL's is a bare number.
+    versionSql: "SELECT CONCAT(IF(VERSION() LIKE '%MariaDB%', '', 'MySQL '), VERSION())",
+    writeAccess: mysqlWriteAccess,
     explain(e, sql) {
       if (e instanceof UntrustedServerError) return e;
       const code = (e as { code?: string }).code;

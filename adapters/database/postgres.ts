@@ -7,6 +7,7 @@ import { openKnexSource, readOnlyOnConnection, type Dialect, type KnexSettings }
 import { allowPasswordWithoutVerifiedTls, passwordRefused, verifiedTls, type PasswordPolicy } from './password-guard.js';
 import { passwordGuardedStream } from './postgres-password-guard.js';
 import { readCertificate, requireServerKeys, serverShape, serverTarget, tlsOptions } from './server-options.js';
+import { postgresWriteAccess } from './write-access.js';
 
 const PostgresOptions = z
   .object({
@@ -63,6 +64,8 @@ export function postgresDialect(t: Target, schema?: string): Dialect {
     maxParameters: MAX_PARAMETERS,
     run: runReadOnlyQuery,
     blob: { size: (column) => `octet_length(${column})`, slice: (column) => `substring(${column} from :offset for :length)` },
+    versionSql: "SELECT 'PostgreSQL ' || current_setting('server_version')",
+    writeAccess: postgresWriteAccess,
     explain(e, sql, sent) {
       if (e instanceof UntrustedServerError) return e;
       const code = (e as { code?: string }).code;

@@ -65,6 +65,9 @@ function sqliteDialect(filename: string): Dialect {
     // SQLite allows 32,766 host parameters (999 in builds older than 3.32).
     maxParameters: 32_000,
     blob: { size: (column) => `length(${column})`, slice: (column) => `substr(${column}, :offset, :length)` },
+    // Opened read-only, the file cannot be written through this connection whatever the account
+    // may do to the file: no writeAccess.
+    versionSql: "SELECT 'SQLite ' || sqlite_version()",
     explain: (e, sql) => {
       const code = String((e as { code?: unknown }).code ?? '');
       // Another program (the ERP itself) holds a write lock past the driver's wait: an outage the
