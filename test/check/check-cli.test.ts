@@ -1,0 +1,129 @@
+// `check` through the compiled program, on a SQLite ERP and a local folder against the sandbox:
+// what an integrator sees before the first run, and the exit code a script would test.
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../adapters/database/sqlite-driver.js';
+import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
+import { startProxy } from '../adapters/documents/tcp-proxy.js';
+import { cli } from '../helpers/cli.js';
+import { entry } from '../helpers/entries.js';
+import { fakePdf } from '../helpers/pdf.js';
+import { clearnoxYaml, SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV, SQLITE_INVOICES_SOURCE } from '../helpers/sandbox-run.js';
+
+let sandbox: SandboxHandle;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ entries: [entry('ent_1', 'FA-1'), entry('ent_2', 'FA-2'), entry('ent_3', 'FA-3')], processingDelayMs: 5, pollRetryAfterSeconds: null });
+});
+
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step();
+  await sandbox.close();
+});
+
+/** A customer's folder: a SQLite ERP knowing FA-1..FA-3, their PDFs in pdfs/ but those left out. */
+async function customer(opts: { baseUrl?: string; leaveOut?: string[] } = {}): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-check-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const db = await openSqlite(path.join(dir, 'erp.sqlite'), { create: true });
+  db.exec("CREATE TABLE invoices (number TEXT, pdf TEXT); INSERT INTO invoices VALUES ('FA-1', 'FA-1.pdf'), ('FA-2', 'FA-2.pdf'), ('FA-3', 'FA-3.pdf')");
+  db.close();
+  await mkdir(path.join(dir, 'pdfs'));
+  for (const n of ['FA-1', 'FA-2', 'FA-3']) if (!opts.leaveOut?.includes(n)) await writeFile(path.join(dir, 'pdfs', `${n}.pdf`), fakePdf(n));
+  const file = path.join(dir, 'mapping.yaml');
+  await writeFile(file, `version: 1\n${clearnoxYaml(opts.baseUrl ?? sandbox.url)}${SQLITE_INVOICES_SOURCE}documents:\n  type: local\n  root: pdfs\n`);
+  return { dir, file };
+}
+
+const env = { [SANDBOX_SECRET_ENV]: SANDBOX_CLIENT_SECRET, LANG: 'en_US.UTF-8', LC_ALL: '' };
+
+async function closedPort(): Promise<number> {
+  const proxy = await startProxy(1);
+  const port = proxy.port;
+  await proxy.close();
+  return port;
+}
+
+describe('check', () => {
+  it('passes every check of a good mapping file, shows the rows and paths, exits 0 and leaves nothing behind', async () => {
+    const { dir, file } = await customer();
+    const r = await cli(['check', '--config', file], env);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(0);
+    expect(out).not.toMatch(/✖|⚠/);
+    expect(out).toMatch(/^✔ Mapping file: .*mapping\.yaml is valid/m);
+    expect(out).toMatch(/^✔ State folder: .*clearnox-sync-state does not exist yet/m);
+    expect(out).toMatch(/^✔ Clearnox sign-in: /m);
+    expect(out).toMatch(/^✔ Clearnox entries: 3 entries have no document/m);
+    expect(out).toMatch(/^✔ Database: connected \(source\.type: sqlite\); SQLite \d/m);
+    expect(out).toMatch(/^✔ Database account: the file is opened read-only/m);
+    expect(out).toMatch(/^✔ Database query: ran on 3 numbers \(FA-1, FA-2, FA-3\): 3 rows, 3 with one path/m);
+    expect(out).toMatch(/^ {4}row: documentNumber=FA-1, path=FA-1\.pdf$/m);
+    expect(out).toMatch(/^ {4}FA-2 -> FA-2\.pdf$/m);
+    expect(out).toMatch(/^✔ Document store: reached /m);
+    expect(out).toMatch(/^✔ Document FA-3: FA-3\.pdf: a PDF of \d+ bytes, read to its end/m);
+    expect(out).toMatch(/All \d+ checks passed\. Nothing was sent\./);
+    // Nothing sent, no state, no probe file left.
+    expect(sandbox.state().imports).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['erp.sqlite', 'mapping.yaml', 'pdfs']);
+    expect(out).not.toContain(SANDBOX_CLIENT_SECRET);
+  });
+
+  it('names a missing PDF with a ✖ and exits 4', async () => {
+    const { file } = await customer({ leaveOut: ['FA-2'] });
+    const r = await cli(['check', '--config', file], env);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(4);
+    expect(out).toMatch(/^✖ Document FA-2: .*"FA-2\.pdf"/m);
+    expect(out).toMatch(/^✔ Document FA-1: /m);
+    expect(out).toMatch(/1 failed\. Nothing was sent\. Exit code 4\./);
+  });
+
+  it('still checks the database and the store on --number when Clearnox cannot be reached, and exits 3', async () => {
+    const { file } = await customer({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const r = await cli(['check', '--config', file, '--number', 'FA-1', '--number', 'FA-3'], env);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(3);
+    expect(out).toMatch(/^✖ Clearnox sign-in: .*127\.0\.0\.1/m);
+    expect(out).toMatch(/^✔ Database: connected/m);
+    expect(out).toMatch(/^✔ Database query: ran on 2 numbers \(FA-1, FA-3\)/m);
+    expect(out).toMatch(/^✔ Document store: reached /m);
+    expect(out).toMatch(/^✔ Document FA-3: /m);
+  });
+
+  it('without --number and without Clearnox, says how to try the query', async () => {
+    const { file } = await customer({ baseUrl: `http://127.0.0.1:${await closedPort()}` });
+    const r = await cli(['check', '--config', file], env);
+    expect(r.stdout).toMatch(/^⚠ Database query: not run: Clearnox gave no document number to try it on\n {4}-> .*--number NUMBER/m);
+    expect(r.stdout).toMatch(/^✔ Document store: reached /m);
+  });
+
+  it('stops at a wrong mapping file with one ✖ and exits 2', async () => {
+    const { file } = await customer();
+    await writeFile(file, 'version: 1\nclearnox: {}\n');
+    const r = await cli(['check', '--config', file], env);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout.trim().split('\n')[0]).toMatch(/^✖ Mapping file: /);
+    expect(r.stdout).toMatch(/nothing else can be checked without it/);
+    expect(r.stdout).not.toMatch(/Clearnox sign-in|Database/);
+  });
+
+  it('marks the lines in ASCII where the console cannot show ✔ (LANG=C)', async () => {
+    const { file } = await customer();
+    const r = await cli(['check', '--config', file], { ...env, LANG: 'C' });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\[ok\] Mapping file: /m);
+    expect(r.stdout).not.toContain('✔');
+  });
+
+  it('refuses a --report folder this account cannot write to (exit 2)', async () => {
+    const { dir, file } = await customer();
+    await writeFile(path.join(dir, 'reports'), 'a file, not a folder');
+    const r = await cli(['check', '--config', file, '--report', path.join(dir, 'reports', 'run-{timestamp}.json')], env);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/^✖ Report folder: .*reports is a file, not a folder\n {4}-> Give in --report a folder/m);
+  });
+});
