@@ -4,10 +4,13 @@ import { hideBin } from 'yargs/helpers';
 import { versionText } from '../install.js';
 import { MappingError } from '../mapping/errors.js';
 import { redact } from '../secrets.js';
+import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
 import { missingCommand } from './commands/missing.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
+import { scheduleCommand } from './commands/schedule.js';
+import { secretCommand } from './commands/secret.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
 import { exitCodeForError, kindOfError } from './errors.js';
 import { repeatedOptions } from './single-options.js';
@@ -27,10 +30,13 @@ async function main(): Promise<void> {
       .scriptName('clearnox-sync')
       .usage('$0 <command> [options]\n\nAttaches invoice PDFs from the accounting database and file servers to Clearnox entries.')
       .command(runCommand)
+      .command(checkCommand)
       .command(missingCommand)
       .command(sandboxCommand)
       .command(demoCommand)
-      .demandCommand(1, 'Give a command: run, missing, sandbox or demo.')
+      .command(scheduleCommand)
+      .command(secretCommand)
+      .demandCommand(1, 'Give a command: run, check, missing, sandbox, demo, schedule or secret.')
       .strict()
       // yargs gathers a repeated option into a list, which no command expects: which one was meant?
       .check((argv) => {
