@@ -2,6 +2,7 @@
 // do gets its own: nothing (0, 3), send the log (1), correct the mapping file or command line (2),
 // look at the report (4), correct a secret or confirm a server (5).
 import type { ErrorKind } from '../errors.js';
+import type { ProblemPolicy } from '../mapping/sections/report.js';
 import type { RunReport } from '../pipeline/report.js';
 import { undelivered } from '../pipeline/report.js';
 
@@ -18,7 +19,10 @@ export const EXIT = {
    * next run goes on.
    */
   ABORTED: 3,
-  /** The run completed but some documents found in the ERP could not be delivered. */
+  /**
+   * The run completed but some documents found in the ERP could not be delivered: with
+   * report.problems "new" (the default) only when one of them is a problem no earlier run reported.
+   */
   UNDELIVERED: 4,
   /**
    * A server refused the credentials (Clearnox, the database, SFTP, SMB) or could not prove its
@@ -35,7 +39,7 @@ export const EXIT_CODES_HELP =
   `Exit codes: ${EXIT.OK} completed · ${EXIT.INTERNAL} internal error (a bug: send the log) · ` +
   `${EXIT.USAGE} command line or mapping file wrong, nothing done · ` +
   `${EXIT.ABORTED} stopped for a reason that needs no change (Clearnox, database or documents unreachable, another run of the same mapping file in progress, stop requested): the next run goes on · ` +
-  `${EXIT.UNDELIVERED} completed, some documents not delivered (see the report) · ` +
+  `${EXIT.UNDELIVERED} completed, some documents not delivered (see the report; with report.problems: new, the default, only when a problem is new) · ` +
   `${EXIT.CREDENTIALS} credentials refused (Clearnox, database, SFTP, SMB) or a server's identity not verified (SFTP host key, certificate): correct the secret or confirm the server.`;
 
 // The one table from what stopped a run or a command to its exit code: a run's report and an
@@ -55,7 +59,13 @@ export function exitCodeOfKind(kind: ErrorKind): ExitCode {
   return BY_KIND[kind];
 }
 
-export function exitCodeFor(report: RunReport): ExitCode {
+/**
+ * `problems` is the mapping file's report.problems: "new" leaves out the problems an earlier run
+ * already reported (every one of them is a document not delivered), so that a file missing for a
+ * month does not turn every night's result to 4 until no one looks at it any more.
+ */
+export function exitCodeFor(report: RunReport, problems: ProblemPolicy = 'new'): ExitCode {
   if (report.abort) return exitCodeOfKind(report.abort.kind);
-  return undelivered(report.counts) > 0 ? EXIT.UNDELIVERED : EXIT.OK;
+  const raised = undelivered(report.counts) - (problems === 'new' ? report.counts.knownProblems : 0);
+  return raised > 0 ? EXIT.UNDELIVERED : EXIT.OK;
 }

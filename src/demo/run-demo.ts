@@ -9,7 +9,8 @@ import { createLogger } from '../log.js';
 import { loadMapping } from '../mapping/load.js';
 import { runSync } from '../pipeline/run.js';
 import { startPackingWorker, type PackingWorker } from '../pipeline/worker-sink.js';
-import { summaryText, writeReport } from '../pipeline/report.js';
+import { summaryText } from '../pipeline/report.js';
+import { writeReports } from '../pipeline/report-files.js';
 import { SANDBOX_BANNER, startSandbox } from '../sandbox/server.js';
 import { buildDemoData } from './data.js';
 
@@ -41,7 +42,7 @@ export async function runDemo(dir: string, print: (line: string) => void): Promi
       print(`--- Run ${n} ---`);
       const report = await runSync({ loaded, api, log, sink: packer.sink });
       const file = path.join(dir, `report-run${n}.json`);
-      await writeReport(file, report);
+      await writeReports(file, report, loaded.mapping.report);
       print(summaryText(report));
       print(`Report: ${file}`);
       reports.push(report);

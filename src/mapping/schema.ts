@@ -6,6 +6,7 @@ import type { DatabaseAdapter, DocumentStoreAdapter, SourceQuery } from '../../a
 import { LIMITS } from '../clearnox/contract.js';
 import { DEFAULT_REPEATS } from '../clearnox/retry.js';
 import { baseUrlProblem } from './base-url.js';
+import { ReportSectionSchema, type ReportSection } from './sections/report.js';
 import { secret } from './secret-keys.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
@@ -208,6 +209,7 @@ export function buildMappingSchema(adapters: AdapterSets) {
       documents: unionOnType(stores, 'document store'),
       match: MatchSectionSchema.default(MatchSectionSchema.parse({})),
       upload: UploadSectionSchema.default(UploadSectionSchema.parse({})),
+      report: ReportSectionSchema.default(ReportSectionSchema.parse({})),
     })
     .strict()
     .superRefine((m, ctx) => {
@@ -257,6 +259,7 @@ export interface Mapping {
   documents: DocumentsSection;
   match: MatchSection;
   upload: UploadSection;
+  report: ReportSection;
 }
 
 /** A loaded mapping file, with where it came from. */

@@ -50,6 +50,10 @@ export interface EntryResult {
   importId?: string;
   /** An earlier run sent this document; this run saw its import complete. */
   sentByEarlierRun?: true;
+  /** On a row that needs a look: whether an earlier run of this mapping file reported the same problem (known-problems.ts). */
+  problem?: 'new' | 'known';
+  /** On a known problem: when a run first reported it (ISO), so a person sees how long it has lasted. */
+  firstReportedAt?: string;
 }
 
 /** What a completed import says of one of its documents, as a row of the report tells it. */

@@ -65,6 +65,10 @@ export interface ReportCounts {
   errors: number;
   /** Listed entries the run stopped before reaching (not_handled): neither looked up nor sent. */
   notHandled: number;
+  /** Rows needing a look that no earlier run reported (known-problems.ts); with report.problems: new, they alone make exit code 4. */
+  newProblems: number;
+  /** Rows needing a look that an earlier run already reported, and every run since. */
+  knownProblems: number;
 }
 
 export function newRunId(): string {
@@ -86,6 +90,7 @@ export function countResults(entries: EntryResult[], archives: { uploadedArchive
     rejected: {},
     errors: 0,
     notHandled: 0,
+    ...problemCounts(entries),
   };
   for (const e of entries) {
     if (e.sentByEarlierRun) counts.fromEarlierRuns++;
@@ -127,8 +132,29 @@ export function entryLine(e: EntryResult): string {
 }
 
 /** A row a person should look at; an aborted run's entries it never reached are counted, not listed. */
-function needsALook(e: EntryResult): boolean {
+export function needsALook(e: EntryResult): boolean {
   return !['attached', 'would_attach', 'not_found'].includes(e.outcome) && e.reasonCode !== 'not_handled';
+}
+
+/** The rows a person should look at, in the report's order. */
+export function problemEntries(report: Pick<RunReport, 'entries'>): EntryResult[] {
+  return report.entries.filter(needsALook);
+}
+
+/** The problems no earlier run of this mapping file reported: a row not marked known is new. */
+export function newProblems(report: Pick<RunReport, 'entries'>): EntryResult[] {
+  return problemEntries(report).filter((e) => e.problem !== 'known');
+}
+
+export function problemCounts(entries: readonly EntryResult[]): Pick<ReportCounts, 'newProblems' | 'knownProblems'> {
+  let newProblems = 0;
+  let knownProblems = 0;
+  for (const e of entries) {
+    if (!needsALook(e)) continue;
+    if (e.problem === 'known') knownProblems++;
+    else newProblems++;
+  }
+  return { newProblems, knownProblems };
 }
 
 /**
@@ -180,13 +206,25 @@ export function summaryText(report: RunReport): string {
   for (const [code, n] of Object.entries(c.rejected)) lines.push(`  rejected ${code.padEnd(10)} ${n}`);
   if (c.errors) lines.push(`  errors              ${c.errors}`);
   if (c.notHandled) lines.push(`  not handled         ${c.notHandled}  (the run stopped before them: not looked up, not sent; the next run takes them up)`);
-  const problems = report.entries.filter(needsALook);
+  const problems = problemEntries(report);
   if (problems.length > 0) {
-    lines.push('First problems:');
-    for (const e of problems.slice(0, SHOWN_PROBLEMS)) lines.push(`  ${entryLine(e)}`);
+    // What changed since the last run comes first: the known ones were told before.
+    const fresh = problems.filter((e) => e.problem !== 'known');
+    const known = problems.filter((e) => e.problem === 'known');
+    lines.push(`Problems: ${problemsText(fresh.length, known)}.`);
+    lines.push(fresh.length > 0 ? 'First problems (new ones first):' : 'First problems (all reported before):');
+    for (const e of [...fresh, ...known].slice(0, SHOWN_PROBLEMS)) lines.push(`  ${e.problem === 'known' ? 'known' : 'new  '} ${entryLine(e)}`);
     if (problems.length > SHOWN_PROBLEMS) lines.push(`  ... and ${problems.length - SHOWN_PROBLEMS} more in the report and the log.`);
   }
   return lines.join('\n');
+}
+
+/** "3 new, 12 already reported (first on 2026-11-02)": the first date tells how long the oldest has lasted. */
+export function problemsText(fresh: number, known: readonly EntryResult[]): string {
+  if (known.length === 0) return `${fresh} new`;
+  const first = known.reduce((a, e) => (e.firstReportedAt && e.firstReportedAt < a ? e.firstReportedAt : a), known[0]!.firstReportedAt ?? '');
+  const since = first ? ` (first on ${first.slice(0, 10)})` : '';
+  return `${fresh} new, ${known.length} already reported${since}`;
 }
 
 export function plural(n: number, word: string, words = `${word}s`): string {

@@ -19,6 +19,7 @@ import { abortKind, messageOf } from './classify.js';
 import { lookupByCompany } from './company-sources.js';
 import { earlierRows, settleEarlierImports, type FinishedImport } from './earlier-imports.js';
 import { scanFolderIndex } from './folder-index.js';
+import { ProblemHistory, historyFile } from './known-problems.js';
 import { OutcomeLedger } from './ledger.js';
 import type { PackItem, SinkFactory } from './pack.js';
 import { packArchives, type Packing } from './packing.js';
@@ -65,6 +66,9 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   let workDir: string | undefined;
   let packing: Packing | undefined;
   const ctx: AdapterContext = { baseDir: loaded.baseDir, log, source: mapping.source };
+  const dir = mapping.upload.stateDir ? path.resolve(loaded.baseDir, mapping.upload.stateDir) : path.join(path.dirname(loaded.file), 'clearnox-sync-state');
+  // Which problems earlier runs reported: read as the report is made, written back under the lock.
+  const history = new ProblemHistory(historyFile(dir, loaded.file), loaded.file, log);
 
   try {
     const { clearnox } = mapping;
@@ -72,7 +76,6 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     // A dry run sends nothing: it neither needs the lock nor changes what the next run finds.
     let held = new Map<string, PendingImport>();
     if (!dryRun) {
-      const dir = mapping.upload.stateDir ? path.resolve(loaded.baseDir, mapping.upload.stateDir) : path.join(path.dirname(loaded.file), 'clearnox-sync-state');
       const where = mapping.upload.workDir ? { workDir: path.resolve(loaded.baseDir, mapping.upload.workDir) } : {};
       state = await stage('taking the lock of this mapping file', () => RunState.open(dir, loaded.file, log, where));
       const known = state;
@@ -199,6 +202,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     await packing?.drain();
     await store?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the document store failed'));
     if (workDir) await rm(workDir, { recursive: true, force: true });
+    if (state) await history.save();
     await state?.close();
   }
 
@@ -210,7 +214,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     });
     logEntries(ordered, log);
     const failures = ordered.some((r) => !['attached', 'would_attach', 'not_found'].includes(r.outcome));
-    return {
+    return history.mark({
       runId,
       tool: 'clearnox-sync',
       mappingFile: loaded.file,
@@ -223,7 +227,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       counts,
       archives,
       entries: ordered,
-    };
+    });
   }
 }
 

@@ -4,7 +4,9 @@ import { redact } from '../../secrets.js';
 import { InterruptedError, messageOf } from '../../pipeline/classify.js';
 import { runSync } from '../../pipeline/run.js';
 import { startPackingWorker, type PackingWorker } from '../../pipeline/worker-sink.js';
-import { summaryText, writeReport, type RunReport } from '../../pipeline/report.js';
+import { summaryText, type RunReport } from '../../pipeline/report.js';
+import { writeReports } from '../../pipeline/report-files.js';
+import type { LoadedMapping } from '../../mapping/schema.js';
 import { clientFor, expandPath, loadConfig } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from '../exit-codes.js';
@@ -37,7 +39,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
     y
       .option('config', { alias: 'c', type: 'string', demandOption: true, describe: 'Mapping file (YAML)' })
       .option('dry-run', { type: 'boolean', describe: 'Find and check the documents, send nothing' })
-      .option('report', { type: 'string', describe: 'Write the JSON report here ({timestamp} gives one file per run); its folder is created, or the run refused, before anything is sent' })
+      .option('report', { type: 'string', describe: 'Write the JSON report here ({timestamp} gives one file per run), and beside it the same rows as CSV (for Excel) and a one-page HTML summary (.csv, .html); its folder is created, or the run refused, before anything is sent' })
       .option('log-file', { type: 'string', describe: 'Append a JSON log here ({timestamp} allowed); its folder is created, or the run refused, before anything is sent' })
       .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Detail on the console' })
       .option('stop-timeout', {
@@ -88,9 +90,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let report: RunReport;
+    let loaded: LoadedMapping;
     let packer: PackingWorker | undefined;
     try {
-      const loaded = await loadConfig(args.config);
+      loaded = await loadConfig(args.config);
       packer = startPackingWorker();
       report = await runSync({
         loaded,
@@ -107,11 +110,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.off('SIGTERM', onSignal);
     }
     process.stdout.write(redact(summaryText(report)) + '\n');
-    const code = exitCodeFor(report);
+    const code = exitCodeFor(report, loaded.mapping.report.problems);
     if (reportFile) {
       try {
-        await writeReport(reportFile, report);
-        process.stdout.write(`Report: ${reportFile}\n`);
+        const files = await writeReports(reportFile, report, loaded.mapping.report);
+        process.stdout.write(`Report: ${reportFile}\n  for Excel: ${files.csv}\n  to read: ${files.html}\n`);
       } catch (e) {
         // What the run did to Clearnox stands whatever happens to the report: so does its code.
         log.error(
