@@ -15,20 +15,24 @@ export interface LogOptions {
   file?: string;
   /** Human lines on stderr; off for `--json` output and in tests. */
   console?: boolean;
+  /** Writes a console line (stderr unless given): a live progress line clears itself first. */
+  consoleWrite?: (text: string) => void;
+  /** The run's plain-text log (src/logs/text-log.ts); like the JSON log, it gets every record from debug up. */
+  text?: { stream: Writable };
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
-function humanStream(): Writable {
+function humanStream(out: (text: string) => void): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       try {
         const line = JSON.parse(chunk.toString('utf8')) as { level: number; msg?: string };
         const level = LEVEL_NAMES[line.level] ?? 'info';
         const prefix = level === 'info' ? '' : `${level.toUpperCase()}: `;
-        if (line.msg) process.stderr.write(`${prefix}${line.msg}\n`);
+        if (line.msg) out(`${prefix}${line.msg}\n`);
       } catch {
-        process.stderr.write(chunk);
+        out(chunk.toString('utf8'));
       }
       done();
     },
@@ -38,15 +42,17 @@ function humanStream(): Writable {
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? 'info';
   const streams: pino.StreamEntry[] = [];
-  if (opts.console !== false) streams.push({ level: level as pino.Level, stream: humanStream() });
+  const toStderr = (text: string) => void process.stderr.write(text);
+  if (opts.console !== false) streams.push({ level: level as pino.Level, stream: humanStream(opts.consoleWrite ?? toStderr) });
   if (opts.file) {
     mkdirSync(path.dirname(path.resolve(opts.file)), { recursive: true });
     streams.push({ level: 'debug', stream: pino.destination({ fd: openLogFile(opts.file), sync: true }) });
   }
+  if (opts.text) streams.push({ level: 'debug', stream: opts.text.stream });
   if (streams.length === 0) return pino({ level: 'silent' });
   return pino(
     {
-      level: opts.file ? 'debug' : level,
+      level: opts.file || opts.text ? 'debug' : level,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       // Secrets are masked in what is logged, before pino serialises it (msg, objects, format

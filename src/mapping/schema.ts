@@ -7,6 +7,7 @@ import { LIMITS } from '../clearnox/contract.js';
 import { DEFAULT_REPEATS } from '../clearnox/retry.js';
 import { baseUrlProblem } from './base-url.js';
 import { ReportSectionSchema, type ReportSection } from './sections/report.js';
+import { LogsSectionSchema, type LogsSection } from './sections/logs.js';
 import { secret } from './secret-keys.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
@@ -209,6 +210,7 @@ export function buildMappingSchema(adapters: AdapterSets) {
       documents: unionOnType(stores, 'document store'),
       match: MatchSectionSchema.default(MatchSectionSchema.parse({})),
       upload: UploadSectionSchema.default(UploadSectionSchema.parse({})),
+      logs: LogsSectionSchema.default(LogsSectionSchema.parse({})),
       report: ReportSectionSchema.default(ReportSectionSchema.parse({})),
     })
     .strict()
@@ -259,6 +261,7 @@ export interface Mapping {
   documents: DocumentsSection;
   match: MatchSection;
   upload: UploadSection;
+  logs: LogsSection;
   report: ReportSection;
 }
 
