@@ -8,6 +8,7 @@ import { DEFAULT_REPEATS } from '../clearnox/retry.js';
 import { baseUrlProblem } from './base-url.js';
 import { ReportSectionSchema, type ReportSection } from './sections/report.js';
 import { LogsSectionSchema, type LogsSection } from './sections/logs.js';
+import { AlertsSectionSchema, type AlertsSection } from './sections/alerts.js';
 import { secret } from './secret-keys.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
@@ -211,6 +212,7 @@ export function buildMappingSchema(adapters: AdapterSets) {
       match: MatchSectionSchema.default(MatchSectionSchema.parse({})),
       upload: UploadSectionSchema.default(UploadSectionSchema.parse({})),
       logs: LogsSectionSchema.default(LogsSectionSchema.parse({})),
+      alerts: AlertsSectionSchema.optional(),
       report: ReportSectionSchema.default(ReportSectionSchema.parse({})),
     })
     .strict()
@@ -262,6 +264,7 @@ export interface Mapping {
   match: MatchSection;
   upload: UploadSection;
   logs: LogsSection;
+  alerts?: AlertsSection;
   report: ReportSection;
 }
 
