@@ -17,6 +17,7 @@ export const INTEGRATION_TESTS: readonly string[] = [
   'test/adapters/documents/sftp.test.ts',
   'test/adapters/documents/smb.conformance.test.ts',
   'test/adapters/documents/smb.test.ts',
+  'test/check/check-servers.test.ts',
   'test/cli/exit-codes.test.ts',
   'test/cli/query-syntax-errors.test.ts',
   'test/cli/stop.test.ts',

@@ -21,18 +21,27 @@ export async function openStore(loaded: LoadedMapping, ctx: AdapterContext, warn
   const lines: CheckLine[] = [];
   try {
     const store = await adapter.open(options, ctx);
-    lines.push({ status: 'ok', title, found: `reached ${store.description} (documents.type: ${section.type})` });
+    const pinned = section.type === 'sftp' ? '; its host key is the one pinned in documents.hostKeyFingerprint' : '';
+    lines.push({ status: 'ok', title, found: `reached ${store.description} (documents.type: ${section.type})${pinned}` });
     for (const w of warnings()) lines.push({ status: 'warn', title, found: w });
     return { store, lines };
   } catch (e) {
     for (const w of warnings()) lines.push({ status: 'warn', title, found: w });
-    const pin = e instanceof UntrustedServerError ? pinLine(e.message) : null;
+    const message = messageOf(e);
+    const pin = e instanceof UntrustedServerError ? pinLine(message) : null;
+    // The line to pin is shown on its own, to be copied; the message's own copy of it goes.
+    const changed = /replace the fingerprint with/.test(message);
     lines.push({
       status: 'fail',
       title,
-      found: messageOf(e),
+      found: pin ? message.replace(/\s*If (?:it matches, add under documents:|the new key is genuine, replace the fingerprint with)\s+hostKeyFingerprint: "[^"]+"\s*$/, '') : message,
       kind: abortKind(e),
-      ...(pin ? { details: ['documents:', `  ${pin}`], todo: 'Once the fingerprint is confirmed with the server\'s administrator, add that line under documents: in the mapping file.' } : {}),
+      ...(pin
+        ? {
+            details: ['documents:', `  ${pin}`],
+            todo: `Once the fingerprint is confirmed with the server's administrator, ${changed ? 'put that line in place of documents.hostKeyFingerprint' : 'add that line under documents:'} in the mapping file.`,
+          }
+        : {}),
     });
     return { store: null, lines };
   }
