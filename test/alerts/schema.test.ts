@@ -73,6 +73,18 @@ describe('alerts.webhook', () => {
     const found = await problems('  webhook:\n    url: ${env:HOOK}\n', { HOOK: 'http://hooks.acme.test/t/secret-token-77' });
     expect(found).toEqual([{ path: 'alerts.webhook.url', message: expect.stringMatching(/^must start with https:\/\//) }]);
     expect(JSON.stringify(found)).not.toContain('secret-token-77');
+    expect(await problems('  webhook:\n    url: ${env:HOOK}\n', { HOOK: 'hooks.acme.test/t/secret-token-77' })).toEqual([
+      { path: 'alerts.webhook.url', message: 'is not a URL; it should give an https:// address' },
+    ]);
+  });
+
+  it('is a reference in the JSON Schema, not a URL format an editor would flag', async () => {
+    const { mappingJsonSchema } = await import('../../src/mapping/json-schema.js');
+    const { builtinAdapters } = await import('../../adapters/index.js');
+    const url = (mappingJsonSchema(builtinAdapters()) as any).properties.alerts.properties.webhook.properties.url;
+    expect(url).toMatchObject({ type: 'string', writeOnly: true });
+    expect(url.format).toBeUndefined();
+    expect(new RegExp(url.pattern).test('${env:TEAMS_WEBHOOK_URL}')).toBe(true);
   });
 });
 

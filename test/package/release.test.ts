@@ -97,7 +97,7 @@ describe.each([
   it("lists Node.js and every bundled package with its license text, and no native add-on", async () => {
     const text = await readFile(path.join(release().folder, 'THIRD-PARTY-LICENSES.txt'), 'utf8');
     expect(text).toContain('Node.js is licensed for use as follows');
-    for (const pkg of ['knex', 'pg', 'mysql2', 'tedious', 'mssql', 'ssh2', 'ssh2-sftp-client', 'archiver', 'yargs', 'zod', 'pino', 'undici', 'yaml', 'pdf-lib']) {
+    for (const pkg of ['knex', 'pg', 'mysql2', 'tedious', 'mssql', 'ssh2', 'ssh2-sftp-client', 'archiver', 'yargs', 'zod', 'pino', 'undici', 'yaml', 'pdf-lib', 'nodemailer']) {
       const installed = (JSON.parse(await readFile(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version;
       expect(text, pkg).toContain(`${pkg}@${installed} (`);
     }
