@@ -145,7 +145,7 @@ export const UploadSectionSchema = z
       .min(1)
       .optional()
       .describe(
-        'Folder where a run leaves what the next run of this mapping file needs: a lock against two runs at once, and what it sent without seeing the end of it, to be finished rather than sent twice, and the archives being sent unless upload.workDir is set (default: clearnox-sync-state beside the mapping file). Its files are named after the mapping file: two mapping files of the same name need a stateDir each (the second is refused). The task\'s account must be able to write to it; the files it writes there are readable by that account only.',
+        'Folder where a run leaves what the next run of this mapping file needs: a lock against two runs at once, what it sent without seeing the end of it, to be finished rather than sent twice, the problems already reported (so that the next run tells the new ones apart), and the archives being sent unless upload.workDir is set (default: clearnox-sync-state beside the mapping file). Its files are named after the mapping file: two mapping files of the same name need a stateDir each (the second is refused). The task\'s account must be able to write to it; the files it writes there are readable by that account only.',
       ),
     pollTimeoutSeconds: z.number().positive().default(600).describe('How long to wait for Clearnox to process one archive.'),
   })
