@@ -6,7 +6,7 @@ import type { ScheduledJob } from './job.js';
 import { cmdQuoted, shArg } from './quoting.js';
 import { crontabLine, serviceUnit, timerUnit, unitName } from './systemd.js';
 import { taskFileBytes, taskXml } from './task-xml.js';
-import { hhmm, type TimeOfDay } from './times.js';
+import { hhmm, systemdSpan, type TimeOfDay } from './times.js';
 
 export interface ScheduleFile {
   path: string;
@@ -35,7 +35,7 @@ export const DEFAULT_TASK_NAME = 'Clearnox PDFs';
 export const DEFAULT_CONNECTOR_TASK = 'Clearnox Connector';
 
 function description(o: PlanOptions): string {
-  return `Attaches the invoice PDFs of ${path.basename(o.job.configFile)} to the Clearnox entries without a document (clearnox-sync).`;
+  return `Attaches the invoice PDFs of ${o.job.configFile.split(/[\\/]/).pop()} to the Clearnox entries without a document (clearnox-sync).`;
 }
 
 // Task names are file names in the Task Scheduler library; a quote would also end /TN.
@@ -59,7 +59,7 @@ export function windowsPlan(o: PlanOptions): SchedulePlan {
     ? `when the task ${afterTask} completes, and every day at ${hhmm(o.at)} as well, should it not have run (a run that finds nothing left to send sends nothing)`
     : `every day at ${hhmm(o.at)}`;
   const lines = [
-    `Wrote ${out}: the task ${name} runs ${when}, as ${o.user} whether or not that account is logged on, in ${o.job.workingDirectory}, for at most ${o.timeLimitMinutes} minutes, never twice at once.`,
+    `Wrote ${out}: the task ${name} runs ${when}, as ${o.user} whether or not that account is logged on, in ${o.job.workingDirectory}, for at most ${systemdSpan(o.timeLimitMinutes)}, never twice at once.`,
     `Each run writes ${o.job.reportFile} ({timestamp}: one per run) and its log in ${o.job.logDir}.`,
     '',
     'To install it, in a Command Prompt run as administrator:',
@@ -95,7 +95,7 @@ export function linuxPlan(o: PlanOptions): SchedulePlan {
   const options = { job: o.job, unit, at: o.at, user: o.user, timeLimitMinutes: o.timeLimitMinutes, description: description(o) };
   const lock = path.join(o.job.workingDirectory, '.clearnox-sync-cron.lock');
   const text = [
-    `Wrote ${service} and ${timer}: ${unit} runs every day at ${hhmm(o.at)} (and, if the server was off then, when it is back), as ${o.user}, in ${o.job.workingDirectory}, for at most ${o.timeLimitMinutes} minutes.`,
+    `Wrote ${service} and ${timer}: ${unit} runs every day at ${hhmm(o.at)} (and, if the server was off then, when it is back), as ${o.user}, in ${o.job.workingDirectory}, for at most ${systemdSpan(o.timeLimitMinutes)}.`,
     `Each run writes ${o.job.reportFile} ({timestamp}: one per run) and its log in ${o.job.logDir}.`,
     'systemd starts no second run while one is running: a start asked meanwhile joins it.',
     '',

@@ -109,7 +109,7 @@ export function taskXml(o: WindowsTaskOptions): string {
 
 /**
  * The file's bytes: UTF-16 little-endian with its byte order mark, as Task Scheduler exports a
- * task and as schtasks reads one; a UTF-8 file without a mark loses its accents there.
+ * task, so that schtasks reads it as the declaration says whatever the server's code page.
  */
 export function taskFileBytes(xml: string): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]);
