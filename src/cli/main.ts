@@ -6,6 +6,7 @@ import { MappingError } from '../mapping/errors.js';
 import { redact } from '../secrets.js';
 import { checkCommand } from './commands/check.js';
 import { demoCommand } from './commands/demo.js';
+import { initCommand } from './commands/init.js';
 import { missingCommand } from './commands/missing.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
@@ -36,7 +37,8 @@ async function main(): Promise<void> {
       .command(demoCommand)
       .command(scheduleCommand)
       .command(secretCommand)
-      .demandCommand(1, 'Give a command: run, check, missing, sandbox, demo, schedule or secret.')
+      .command(initCommand)
+      .demandCommand(1, 'Give a command: run, check, missing, sandbox, demo, schedule, secret or init.')
       .strict()
       // yargs gathers a repeated option into a list, which no command expects: which one was meant?
       .check((argv) => {

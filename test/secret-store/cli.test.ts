@@ -1,28 +1,13 @@
 // secret set|list|remove through the compiled program, the value piped in as a script would, and a
 // mapping file's ${secret:} read by a command talking to the sandbox.
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
-import { CLI, type CliResult } from '../helpers/cli.js';
 import { entry } from '../helpers/entries.js';
 import { buildFixture, type Fixture } from '../helpers/fixture.js';
-
-/** The compiled CLI with `input` on its standard input (a pipe, not a terminal). */
-export function cliWithInput(args: string[], input: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+import { cliWithInput } from './cli-input.js';
 
 let sandbox: SandboxHandle;
 let fixture: Fixture;
