@@ -85,6 +85,18 @@ describe('STARTTLS (the default)', () => {
     expect(records.some((r) => r.level === 30 && /Alert e-mail sent to it@acme\.test, erp@acme\.test/.test(r.msg))).toBe(true);
   });
 
+  it.each(['PLAIN', 'LOGIN'])('logs in with AUTH %s, after STARTTLS', async (method) => {
+    const server = await smtp({ key: cert.key, cert: cert.cert, authMethods: [method] }, ACCOUNT);
+    const loaded = await alertsMapping(dir.dir, emailYaml(server.port, `    caFile: ${cert.certFile}\n`), ENV);
+    const { log, warnings } = memoryLog();
+
+    await sendAlerts(loaded, threeProblems(), { log });
+
+    expect(warnings()).toEqual([]);
+    expect(server.auths).toEqual([{ method, username: ACCOUNT.username, password: SMTP_PASSWORD, secure: true }]);
+    expect(server.mails).toHaveLength(1);
+  });
+
   it('refuses a server whose certificate it cannot verify (no caFile): nothing sent, the password neither, one warning', async () => {
     const server = await smtp({ key: cert.key, cert: cert.cert }, ACCOUNT);
     const loaded = await alertsMapping(dir.dir, emailYaml(server.port), ENV);
