@@ -176,20 +176,87 @@ export class CredentialsRejectedError extends ClearnoxError {
   }
 }
 
-export type NetworkFailure = 'refused' | 'reset' | 'timeout' | 'dns' | 'tls' | 'plain-http' | 'other';
+export type NetworkFailure =
+  | 'refused'
+  | 'reset'
+  | 'timeout'
+  | 'dns'
+  | 'tls'
+  | 'plain-http'
+  | 'other'
+  /** The proxy answered the tunnel request with 407. */
+  | 'proxy-auth'
+  /** The proxy would not open a tunnel to Clearnox (403 and other refusals). */
+  | 'proxy-denied'
+  /** The proxy could not reach Clearnox itself (502-504). */
+  | 'proxy-gateway';
+
+/** The proxy a call went through, as messages name it: never its credentials. */
+export interface ProxyRoute {
+  /** Its address without user name or password, e.g. http://proxy.corp.example:3128. */
+  proxy: string;
+  /** Where it was set: clearnox.proxy.url or the variable that named it (HTTPS_PROXY, ...). */
+  from: string;
+  /** Credentials were sent, so a 407 refuses them rather than asks for them. */
+  withCredentials: boolean;
+}
+
+// Whatever the cause, the answer is to trust the right CA: never to stop checking certificates.
+const TLS_ADVICE =
+  "a TLS-inspecting proxy or firewall may be replacing Clearnox's certificate with its own: give its CA certificate (PEM) as clearnox.caFile, or set clearnox.systemCertificates: true when that CA is in this machine's certificate store";
 
 const NETWORK_ADVICE: Record<NetworkFailure, string> = {
   refused: 'the connection was refused: check the port in clearnox.baseUrl and that a firewall or proxy lets this machine through',
   reset: 'the connection was cut: check proxies and firewalls between this machine and Clearnox; an upload may or may not have been received',
-  timeout: 'no answer in time: check the network and proxy (https_proxy/no_proxy), or raise clearnox.timeoutSeconds for slow lines',
+  timeout: 'no answer in time: check the network and proxy (clearnox.proxy, or HTTPS_PROXY/NO_PROXY), or raise clearnox.timeoutSeconds for slow lines',
   dns: 'the host name does not resolve: check the spelling of clearnox.baseUrl and this machine\'s DNS',
-  tls: 'the TLS certificate was not accepted: a TLS-inspecting proxy needs its CA in NODE_EXTRA_CA_CERTS',
+  tls: `the TLS certificate was not accepted: ${TLS_ADVICE}`,
   'plain-http':
     'it does not speak HTTPS (TLS) on that port; check the port in clearnox.baseUrl (a web server or the sandbox may listen there) and its scheme; plain http:// is accepted only for this machine, as for the sandbox',
-  other: 'check clearnox.baseUrl, the network and proxy settings (https_proxy/no_proxy)',
+  other: 'check clearnox.baseUrl, the network and proxy settings (clearnox.proxy, or HTTPS_PROXY/NO_PROXY)',
+  // Only a proxy answers these; see proxyMessage.
+  'proxy-auth': '',
+  'proxy-denied': '',
+  'proxy-gateway': '',
 };
 
-/** No HTTP answer at all: refused, reset, timed out, DNS or TLS failure. */
+/** Where the proxy's address is set, for "change it there". */
+function proxyKey(route: ProxyRoute): string {
+  return route.from.startsWith('clearnox.') ? route.from : `the variable ${route.from}`;
+}
+
+/**
+ * The message when the failure is the proxy's: connecting to it (a refused or unknown proxy is
+ * never Clearnox's fault, since only the proxy is connected to), its answer to the tunnel request,
+ * or a certificate replaced on the way.
+ */
+function proxyMessage(failure: NetworkFailure, host: string, operation: Operation, detail: string, route: ProxyRoute): string | undefined {
+  const proxy = `the proxy ${route.proxy} (from ${route.from})`;
+  const doing = `while ${OPERATION_TEXT[operation]} from Clearnox at ${host}`;
+  const head = `${proxy[0]!.toUpperCase()}${proxy.slice(1)}`;
+  switch (failure) {
+    case 'refused':
+      return `${head} refused the connection ${doing} (${detail}): check the proxy's address and port in ${proxyKey(route)}, that the proxy is running, and that a firewall lets this machine reach it.`;
+    case 'dns':
+      return `The host name of ${proxy} does not resolve ${doing} (${detail}): check its spelling in ${proxyKey(route)} and this machine's DNS.`;
+    case 'timeout':
+      return `No answer in time through ${proxy} ${doing} (${detail}): check that the proxy is running and reaches ${host}, or raise clearnox.timeoutSeconds for slow lines.`;
+    case 'proxy-auth':
+      return route.withCredentials
+        ? `${head} refused the credentials it was given ${doing} (${detail}): check clearnox.proxy.username and clearnox.proxy.password (or the user name and password in ${route.from}) with the proxy's administrator.`
+        : `${head} asked for authentication ${doing} (${detail}): set clearnox.proxy.username and clearnox.proxy.password (a reference such as \${env:PROXY_PASSWORD}).`;
+    case 'proxy-denied':
+      return `${head} would not open a connection to ${host} ${doing} (${detail}): ask the proxy's administrator to allow ${host} for this machine, or list ${host} in clearnox.proxy.noProxy if it is reached without the proxy.`;
+    case 'proxy-gateway':
+      return `${head} could not reach ${host} ${doing} (${detail}): the proxy is up but Clearnox is out of its reach; the next run tries again.`;
+    case 'tls':
+      return `The TLS certificate of Clearnox at ${host}, received through ${proxy}, was not accepted ${doing} (${detail}): ${TLS_ADVICE}.`;
+    default:
+      return undefined;
+  }
+}
+
+/** No HTTP answer at all: refused, reset, timed out, DNS or TLS failure, or a proxy that would not let the call through. */
 export class NetworkError extends ClearnoxError {
   override readonly name = 'NetworkError';
   readonly kind: ErrorKind;
@@ -197,19 +264,39 @@ export class NetworkError extends ClearnoxError {
   readonly failure: NetworkFailure;
   readonly host: string;
   readonly operation: Operation;
-  constructor(failure: NetworkFailure, host: string, operation: Operation, detail: string, cause?: unknown) {
+  /** The proxy the call went through, when it did. */
+  readonly proxy?: ProxyRoute;
+  constructor(failure: NetworkFailure, host: string, operation: Operation, detail: string, cause?: unknown, proxy?: ProxyRoute) {
     // A server did answer there, only not in TLS: "could not reach" would send the reader to the network.
     const head = failure === 'plain-http' ? `The server at ${host} answered in plain HTTP` : `Could not reach Clearnox at ${host}`;
-    super(`${head} while ${OPERATION_TEXT[operation]} (${detail}): ${NETWORK_ADVICE[failure]}.`, { cause });
+    super((proxy && proxyMessage(failure, host, operation, detail, proxy)) ?? `${head} while ${OPERATION_TEXT[operation]} (${detail}): ${NETWORK_ADVICE[failure]}.`, { cause });
     this.failure = failure;
     this.host = host;
     this.operation = operation;
+    if (proxy) this.proxy = proxy;
     // A wrong host name, a refused certificate or a port that speaks plain HTTP is configuration;
-    // repeating will not help.
-    this.retryable = failure !== 'dns' && failure !== 'tls' && failure !== 'plain-http';
-    // A certificate that does not verify: the server did not prove it is Clearnox. A server that
-    // answers plain HTTP proved nothing either, but what must change is the address.
-    this.kind = failure === 'tls' ? 'untrusted' : failure === 'plain-http' ? 'config' : 'unreachable';
+    // repeating will not help. Nor does it when the proxy refuses the credentials or the tunnel.
+    this.retryable = failure === 'refused' || failure === 'reset' || failure === 'timeout' || failure === 'other' || failure === 'proxy-gateway';
+    this.kind = NetworkError.kindOf(failure, proxy);
+  }
+
+  // A certificate that does not verify: the server did not prove it is Clearnox. A server that
+  // answers plain HTTP proved nothing either, but what must change is the address. A proxy that
+  // refuses the credentials or this machine needs a person, as a refused secret does; one that
+  // asks for credentials none were given for needs them in the mapping file.
+  private static kindOf(failure: NetworkFailure, proxy: ProxyRoute | undefined): ErrorKind {
+    switch (failure) {
+      case 'tls':
+        return 'untrusted';
+      case 'plain-http':
+        return 'config';
+      case 'proxy-auth':
+        return proxy?.withCredentials ? 'credentials' : 'config';
+      case 'proxy-denied':
+        return 'credentials';
+      default:
+        return 'unreachable';
+    }
   }
 }
 

@@ -1,14 +1,15 @@
 // The one way the client talks HTTP, through two seams:
 // - Transport: sends one request, returns the status, headers and body text, or throws a
-//   NetworkError. Tests replace it; the default one is undici's request() with EnvHttpProxyAgent.
+//   NetworkError. Tests replace it; the default one is undici's request() through the proxy and
+//   with the certificates the mapping file or the environment give (proxy.ts).
 // - RetryPolicy: wraps every exchange and sees typed errors (retryable, retryAfterMs) and the
 //   operation; the default one is `transientRetry` (retry.ts).
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
-import { runningUnderWine } from '../wine.js';
-import { isLoopbackHost } from '../loopback.js';
-import { NetworkError, type ClearnoxError, type NetworkFailure, type Operation } from './errors.js';
+import type { NetworkSection } from '../mapping/sections/network.js';
+import { NetworkError, type ClearnoxError, type NetworkFailure, type Operation, type ProxyRoute } from './errors.js';
+import { dispatcherFor, type Route } from './proxy.js';
 import { FileChangedError, type StreamedBody } from './multipart-body.js';
 
 export type { StreamedBody } from './multipart-body.js';
@@ -117,29 +118,53 @@ function classify(code: string | undefined, name: string | undefined): NetworkFa
   }
   // OpenSSL reading an HTTP answer as a TLS record: the port speaks plain HTTP.
   if (code && /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG/.test(code)) return 'plain-http';
-  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) return 'tls';
+  // UND_ERR_PRX_TLS: an https:// proxy's own certificate names another host.
+  if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|UND_ERR_PRX_TLS/.test(code)) return 'tls';
   return 'other';
 }
 
-/** Turns what undici threw into a NetworkError, or rethrows the caller's own abort. */
-export function toNetworkError(err: unknown, url: URL, operation: Operation, callerSignal?: AbortSignal): never {
+/** undici's words when the proxy answers the tunnel request (CONNECT) with anything but 200. */
+const TUNNEL_REFUSED = /^Proxy response \((\d{3})\) !== 200/;
+
+function tunnelStatus(err: unknown): number | undefined {
+  const m = err instanceof Error ? TUNNEL_REFUSED.exec(err.message) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Turns what undici threw into a NetworkError, or rethrows the caller's own abort. `proxy`: the
+ * proxy the call went through, which the error then names when the failure is its own.
+ */
+export function toNetworkError(err: unknown, url: URL, operation: Operation, callerSignal?: AbortSignal, proxy?: ProxyRoute): never {
   if (callerSignal?.aborted) throw callerSignal.reason;
   // Some wrap the socket error (fetch's TypeError('fetch failed')) with the real one as `cause`.
   const cause = (err as { cause?: unknown } | undefined)?.cause ?? err;
   // The archive vanished or changed while being sent: a local failure, said as such.
   if (cause instanceof FileChangedError || LOCAL_FILE_CODES.has(errorCode(cause) ?? '')) throw cause;
+  const status = proxy ? (tunnelStatus(cause) ?? tunnelStatus(err)) : undefined;
+  if (status !== undefined) {
+    const failure: NetworkFailure = status === 407 ? 'proxy-auth' : status >= 502 && status <= 504 ? 'proxy-gateway' : 'proxy-denied';
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    const detail = `it answered ${status}${STATUS_CODES[status] ? ` ${STATUS_CODES[status]}` : ''} to CONNECT ${url.hostname}:${port}`;
+    throw new NetworkError(failure, url.host, operation, detail, cause, proxy);
+  }
   const name = (err as { name?: string } | undefined)?.name;
   const code = errorCode(cause) ?? errorCode(err);
   const failure = classify(code, name === 'TimeoutError' ? name : (cause as { name?: string })?.name);
   const detail = code ?? (err instanceof Error ? err.message : String(err));
-  throw new NetworkError(failure, url.host, operation, detail, cause);
+  throw new NetworkError(failure, url.host, operation, detail, cause, proxy);
 }
 
 export interface UndiciTransportOptions {
   /** Whole exchange, upload included; also undici's headers/body timeouts. */
   timeoutMs: number;
-  userAgent: string;
-  /** Defaults to EnvHttpProxyAgent so http_proxy/https_proxy/no_proxy apply. */
+  userAgent?: string;
+  /**
+   * The clearnox section's proxy, caFile and systemCertificates, and the folder its paths are
+   * relative to; without it, HTTPS_PROXY/HTTP_PROXY/NO_PROXY and Node's certificates apply.
+   */
+  network?: { section: NetworkSection; baseDir: string };
+  /** Replaces the routing (tests): every call goes through it, and it is not closed here. */
   dispatcher?: Dispatcher;
 }
 
@@ -185,29 +210,14 @@ function headerReader(headers: IncomingHttpHeaders): HttpResponse['headers'] {
  * token goes nowhere else. Response bodies are small JSON, read whole.
  */
 export class UndiciTransport implements Transport {
-  private readonly dispatcher: Dispatcher;
-  private readonly ownsDispatcher: boolean;
-  private direct: Dispatcher | undefined;
+  private readonly network: ReturnType<typeof dispatcherFor> | undefined;
 
   constructor(private readonly opts: UndiciTransportOptions) {
-    this.ownsDispatcher = opts.dispatcher === undefined;
-    this.dispatcher = opts.dispatcher ?? new EnvHttpProxyAgent(this.timeouts());
+    this.network = opts.dispatcher ? undefined : dispatcherFor(opts.network?.section, opts.network?.baseDir ?? process.cwd(), { timeoutMs: opts.timeoutMs });
   }
 
-  private timeouts() {
-    return {
-      headersTimeout: this.opts.timeoutMs,
-      bodyTimeout: this.opts.timeoutMs,
-      connectTimeout: Math.min(this.opts.timeoutMs, 30_000),
-      ...(runningUnderWine() ? { connect: { keepAlive: false } } : {}),
-    };
-  }
-
-  // Plain http:// is allowed only to this machine (the sandbox): a proxy would carry it, and the
-  // client secret in it, across the network, so this machine is always reached directly.
-  private dispatcherFor(url: URL): Dispatcher {
-    if (!this.ownsDispatcher || !isLoopbackHost(url.hostname)) return this.dispatcher;
-    return (this.direct ??= new Agent(this.timeouts()));
+  private route(url: URL): Route {
+    return this.network ? this.network.route(url) : { dispatcher: this.opts.dispatcher! };
   }
 
   async send(request: HttpRequest, signal?: AbortSignal): Promise<HttpResponse> {
@@ -215,13 +225,14 @@ export class UndiciTransport implements Transport {
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     // Outside the try: a missing archive is the caller's problem, not a network failure.
     const body = request.body ? await request.body() : undefined;
-    const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, accept: 'application/json', ...request.headers };
+    const headers: Record<string, string> = { 'user-agent': this.opts.userAgent ?? `clearnox-sync (node ${process.version})`, accept: 'application/json', ...request.headers };
     if (body !== undefined && typeof body !== 'string') {
       headers['content-type'] = body.contentType;
       headers['content-length'] = String(body.contentLength);
     }
+    const route = this.route(request.url);
     try {
-      const pending = this.dispatcherFor(request.url).request({
+      const pending = route.dispatcher.request({
         origin: request.url.origin,
         path: request.url.pathname + request.url.search,
         method: request.method,
@@ -234,11 +245,11 @@ export class UndiciTransport implements Transport {
       const text = await res.body.text();
       return { status: res.statusCode, headers: headerReader(res.headers), body: text };
     } catch (err) {
-      return toNetworkError(err, request.url, request.operation, signal);
+      return toNetworkError(err, request.url, request.operation, signal, route.proxy);
     }
   }
 
   async close(): Promise<void> {
-    if (this.ownsDispatcher) await Promise.all([this.dispatcher.close(), this.direct?.close()]);
+    await this.network?.close();
   }
 }

@@ -1,6 +1,7 @@
 // What the commands share: loading the mapping file with the built-in adapters, and the client.
 import { builtinAdapters } from '../../adapters/index.js';
 import { ClearnoxClient } from '../clearnox/client.js';
+import { UndiciTransport } from '../clearnox/http.js';
 import type { Logger } from '../log.js';
 import { loadMapping } from '../mapping/load.js';
 import type { AdapterSets, LoadedMapping } from '../mapping/schema.js';
@@ -13,15 +14,18 @@ export async function loadConfig(file: string): Promise<LoadedMapping> {
   return loadMapping(file, adapters);
 }
 
+/** The client, through the section's proxy and with its certificates; a wrong caFile throws a ConfigError here. */
 export function clientFor(loaded: LoadedMapping, log: Logger): ClearnoxClient {
   const { clearnox } = loaded.mapping;
+  const timeoutMs = clearnox.timeoutSeconds * 1000;
   return new ClearnoxClient({
     baseUrl: clearnox.baseUrl,
     clientId: clearnox.clientId,
     clientSecret: clearnox.clientSecret,
-    timeoutMs: clearnox.timeoutSeconds * 1000,
+    timeoutMs,
     retries: clearnox.retries,
     log,
+    transport: new UndiciTransport({ timeoutMs, network: { section: clearnox, baseDir: loaded.baseDir } }),
   });
 }
 

@@ -9,6 +9,7 @@ import { baseUrlProblem } from './base-url.js';
 import { ReportSectionSchema, type ReportSection } from './sections/report.js';
 import { LogsSectionSchema, type LogsSection } from './sections/logs.js';
 import { AlertsSectionSchema, type AlertsSection } from './sections/alerts.js';
+import { NetworkKeys } from './sections/network.js';
 import { secret } from './secret-keys.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date written YYYY-MM-DD');
@@ -74,6 +75,7 @@ export const ClearnoxSectionSchema = z
       .describe(
         'Repeats of a call that failed for a transient reason (429, 500-504, a refused, cut or timed-out connection), waiting 1, 2, 4, 8, 16 s... or as Clearnox asks in Retry-After, before the run stops; 0 stops at the first failure. An upload is repeated with the same Idempotency-Key: it cannot import twice.',
       ),
+    ...NetworkKeys,
   })
   .strict();
 
