@@ -9,12 +9,14 @@ import { openPdf, statDocument } from './document-check.js';
 import { FileNamer } from './file-names.js';
 import type { OutcomeLedger } from './ledger.js';
 import type { PackItem } from './pack.js';
+import type { ProgressListener } from './progress.js';
 
 export interface CheckOptions {
   maxDocumentBytes: number;
   /** Documents checked at once. */
   concurrency: number;
   ledger: OutcomeLedger;
+  progress?: ProgressListener;
 }
 
 export async function* checkedDocuments(candidates: Candidate[], store: DocumentStore, opts: CheckOptions): AsyncGenerator<PackItem> {
@@ -32,6 +34,7 @@ export async function* checkedDocuments(candidates: Candidate[], store: Document
   );
   for await (const result of checked) {
     const { group, path } = result.c;
+    opts.progress?.({ type: 'done', stage: 'check', items: 1, ...('size' in result ? { bytes: result.size } : {}) });
     if ('error' in result) {
       opts.ledger.documentFailed(group.key, path, result.error);
       continue;

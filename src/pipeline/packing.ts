@@ -6,6 +6,7 @@ import path from 'node:path';
 import { pMapIterable } from 'p-map';
 import type { DocumentStore } from '../../adapters/types.js';
 import { packArchive, type PackedArchive, type PackItem, type SinkFactory } from './pack.js';
+import type { ProgressListener } from './progress.js';
 import { stage } from './stage-error.js';
 
 export interface NumberedArchive extends PackedArchive {
@@ -22,7 +23,7 @@ export interface Packing {
   drain(): Promise<void>;
 }
 
-export function packArchives(plans: AsyncIterable<PackItem[]>, store: DocumentStore, opts: { dir: string; maxDocumentBytes: number; sink?: SinkFactory }): Packing {
+export function packArchives(plans: AsyncIterable<PackItem[]>, store: DocumentStore, opts: { dir: string; maxDocumentBytes: number; sink?: SinkFactory; progress?: ProgressListener }): Packing {
   const untaken = new Map<number, Promise<NumberedArchive>>();
   let index = 0;
   const packed = pMapIterable(
@@ -32,6 +33,7 @@ export function packArchives(plans: AsyncIterable<PackItem[]>, store: DocumentSt
       const file = path.join(opts.dir, `archive-${String(n).padStart(4, '0')}.zip`);
       const packing = stage('reading the documents', () => packArchive(items, store, { file, maxDocumentBytes: opts.maxDocumentBytes, ...(opts.sink ? { sink: opts.sink } : {}) })).then((p) => ({ ...p, index: n }));
       untaken.set(n, packing);
+      packing.then((p) => opts.progress?.({ type: 'done', stage: 'pack', items: p.included.length + p.skipped.length, bytes: p.bytes }), () => undefined);
       packing.catch(() => untaken.delete(n));
       return packing;
     },

@@ -23,6 +23,7 @@ import { ProblemHistory, historyFile } from './known-problems.js';
 import { OutcomeLedger } from './ledger.js';
 import type { PackItem, SinkFactory } from './pack.js';
 import { packArchives, type Packing } from './packing.js';
+import type { ProgressListener } from './progress.js';
 import { cutArchives } from './plan-archives.js';
 import { countResults, logEntries, newRunId, plural, type ArchiveReport, type RunReport } from './report.js';
 import { RunState, type PendingImport } from './run-state.js';
@@ -44,6 +45,8 @@ export interface RunOptions {
    * InterruptedError. The report is still complete: what was not done is marked not sent.
    */
   signal?: AbortSignal;
+  /** Told where the look-up, check, pack and upload stand, for a live display. */
+  progress?: ProgressListener;
 }
 
 const MiB = 1024 * 1024;
@@ -115,6 +118,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     checkpoint(signal, 'looking the documents up in the accounting database');
 
     const normalise = makeNormaliser(mapping.match);
+    opts.progress?.({ type: 'start', stage: 'lookup' });
     const { groups, found, unmapped } = await lookupByCompany({
       sources: bound.source,
       mappingFile: loaded.file,
@@ -122,7 +126,10 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       normalise,
       ctx,
       stage,
-      onBatch: (done, total) => log.debug({ done, total }, `Looked up ${done} of ${total} document numbers`),
+      onBatch: (done, total) => {
+        log.debug({ done, total }, `Looked up ${done} of ${total} document numbers`);
+        opts.progress?.({ type: 'at', stage: 'lookup', done, total });
+      },
     });
     for (const { group, companyCode } of unmapped) {
       ledger.settleGroup(group, 'not_found', 'no_row_in_source', `not looked up: the mapping file has no source for company ${companyCode ?? '(none)'} (source.companies)`);
@@ -146,7 +153,9 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     checkpoint(signal, 'checking the documents');
 
     store ??= await openStore();
-    const check = { maxDocumentBytes: Math.floor(mapping.upload.maxDocumentMiB * MiB), concurrency: opts.concurrency ?? 8, ledger };
+    const progress = opts.progress ? { progress: opts.progress } : {};
+    const check = { maxDocumentBytes: Math.floor(mapping.upload.maxDocumentMiB * MiB), concurrency: opts.concurrency ?? 8, ledger, ...progress };
+    opts.progress?.({ type: 'start', stage: 'check', total: candidates.length });
     const checked = checkedDocuments(candidates, store, check);
     if (dryRun) {
       await stage('checking the documents', () => confirmReadable(checked, store!, check));
@@ -160,10 +169,13 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       metadataCost,
       (documents, count) => {
         plan = { documents, archives: count };
+        opts.progress?.({ type: 'total', stage: 'pack', total: documents });
+        opts.progress?.({ type: 'total', stage: 'upload', total: documents });
         log.info({ archives: count, documents }, `${plural(documents, 'document')} to send in ${plural(count, 'archive')}.`);
       },
     );
-    packing = packArchives(plans, store, { dir: workDir, maxDocumentBytes: check.maxDocumentBytes, ...(opts.sink ? { sink: opts.sink } : {}) });
+    opts.progress?.({ type: 'start', stage: 'pack' });
+    packing = packArchives(plans, store, { dir: workDir, maxDocumentBytes: check.maxDocumentBytes, ...(opts.sink ? { sink: opts.sink } : {}), ...progress });
     const sent = await sendArchives(packing.archives, {
       api: opts.api,
       state: state!,
@@ -175,6 +187,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       importsAtOnce: Math.max(1, MAX_IMPORTS_AT_ONCE - new Set([...held.values()].map((p) => p.importId)).size),
       planned: () => plan?.archives,
       archives,
+      ...progress,
       ...(signal ? { signal } : {}),
     });
     if (sent.leftOut > 0) {

@@ -11,6 +11,7 @@ import { messageOf, stopsTheRun } from './classify.js';
 import type { OutcomeLedger } from './ledger.js';
 import type { PackItem } from './pack.js';
 import type { NumberedArchive } from './packing.js';
+import type { ProgressListener } from './progress.js';
 import { plural, type ArchiveReport } from './report.js';
 import type { RunState } from './run-state.js';
 import { checkpoint, stage, StageError } from './stage-error.js';
@@ -35,6 +36,7 @@ export interface SendOptions {
   /** Where each archive's report is added as it is sent, also when the run stops half-way. */
   archives: ArchiveReport[];
   signal?: AbortSignal;
+  progress?: ProgressListener;
 }
 
 export interface Sent {
@@ -138,7 +140,9 @@ export async function sendArchives(packed: AsyncIterable<NumberedArchive>, opts:
           archive: archive.file,
         }),
       );
+      opts.progress?.({ type: 'start', stage: 'upload' });
       const accepted = await api.uploadArchive(archive.file, idempotencyKey, opts.signal);
+      opts.progress?.({ type: 'done', stage: 'upload', items: report.documents, bytes: report.bytes });
       report.importId = accepted.importId;
       await noteForNextRun(() => state.accepted(idempotencyKey, accepted.importId));
       return report;

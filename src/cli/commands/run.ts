@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger, type Logger } from '../../log.js';
 import { redact } from '../../secrets.js';
@@ -6,11 +7,13 @@ import { runSync } from '../../pipeline/run.js';
 import { startPackingWorker, type PackingWorker } from '../../pipeline/worker-sink.js';
 import { summaryText, type RunReport } from '../../pipeline/report.js';
 import { writeReports } from '../../pipeline/report-files.js';
-import type { LoadedMapping } from '../../mapping/schema.js';
 import { clientFor, expandPath, loadConfig } from '../context.js';
 import { UsageError } from '../errors.js';
 import { EXIT, EXIT_CODES_HELP, exitCodeFor } from '../exit-codes.js';
 import { prepareOutputFolder } from '../output-paths.js';
+import { progressLineFor } from '../progress.js';
+import { openRunLog } from '../../logs/run-log.js';
+import { pruneRunLogs } from '../../logs/retention.js';
 
 
 interface RunArgs {
@@ -19,6 +22,9 @@ interface RunArgs {
   report?: string;
   logFile?: string;
   logLevel: string;
+  logDir?: string;
+  verbose?: boolean;
+  quiet?: boolean;
   stopTimeout: number;
 }
 
@@ -41,7 +47,14 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .option('dry-run', { type: 'boolean', describe: 'Find and check the documents, send nothing' })
       .option('report', { type: 'string', describe: 'Write the JSON report here ({timestamp} gives one file per run), and beside it the same rows as CSV (for Excel) and a one-page HTML summary (.csv, .html); its folder is created, or the run refused, before anything is sent' })
       .option('log-file', { type: 'string', describe: 'Append a JSON log here ({timestamp} allowed); its folder is created, or the run refused, before anything is sent' })
-      .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Detail on the console' })
+      .option('log-level', { type: 'string', default: 'info', choices: ['debug', 'info', 'warn', 'error'], describe: 'Detail on the console (-v is debug, -q is warn); the log files always have everything' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'Show every step on the console, details included (--log-level debug)' })
+      .option('quiet', { alias: 'q', type: 'boolean', describe: 'Show only warnings, errors and the first line of the summary, and no progress line' })
+      .option('log-dir', {
+        type: 'string',
+        describe: 'Folder of the plain-text logs, one per run (run-YYYYMMDD-HHMMSS.log), instead of logs.folder of the mapping file (default: clearnox-sync-logs beside it); old ones are removed as logs.keepDays and logs.keepRuns say',
+      })
+      .check((a) => !(a['verbose'] && a['quiet']) || '-v (--verbose) and -q (--quiet) ask for opposite things: give one of them.')
       .option('stop-timeout', {
         type: 'number',
         default: 30,
@@ -61,13 +74,25 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // Found now rather than after the documents were sent, when it could only be reported.
     if (reportFile) await prepareOutputFolder('--report', reportFile);
     if (logFile) await prepareOutputFolder('--log-file', logFile);
+    // The mapping file says where the logs go: read first; one that cannot be read ends the run
+    // here, with nothing done.
+    const loaded = await loadConfig(args.config);
+    const textLog = await openRunLog(loaded, { ...(args.logDir ? { logDir: args.logDir } : {}), stamp: expandPath('{timestamp}', startedAt), startedAt });
+    const progress = progressLineFor(process.stderr, { quiet: Boolean(args.quiet) });
     let log: Logger;
     try {
-      log = createLogger({ level: args.logLevel, ...(logFile ? { file: logFile } : {}) });
+      log = createLogger({
+        level: args.verbose ? 'debug' : args.quiet ? 'warn' : args.logLevel,
+        ...(logFile ? { file: logFile } : {}),
+        text: textLog,
+        ...(progress ? { consoleWrite: (text: string) => progress.print(text) } : {}),
+      });
     } catch (e) {
+      textLog.close();
       // Only the log file can fail here (a link at its name, a file this account may not write).
       throw new UsageError(`--log-file: ${messageOf(e)}`);
     }
+    await pruneRunLogs(path.dirname(textLog.file), loaded.mapping.logs, { current: textLog.file, log });
     const stop = new AbortController();
     let deadline: NodeJS.Timeout | undefined;
     // First Ctrl+C (or a service manager's SIGTERM): finish the current step, write the report.
@@ -90,10 +115,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let report: RunReport;
-    let loaded: LoadedMapping;
     let packer: PackingWorker | undefined;
     try {
-      loaded = await loadConfig(args.config);
       packer = startPackingWorker();
       report = await runSync({
         loaded,
@@ -102,14 +125,19 @@ export const runCommand: CommandModule<object, RunArgs> = {
         signal: stop.signal,
         sink: packer.sink,
         ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
+        ...(progress ? { progress: progress.listener } : {}),
       });
     } finally {
+      progress?.stop();
       await packer?.close();
       clearTimeout(deadline);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    process.stdout.write(redact(summaryText(report)) + '\n');
+    const summary = redact(summaryText(report));
+    // -q: the line a glance at the console needs (and what stopped the run); the rest is in the log.
+    process.stdout.write(`${args.quiet ? summary.split('\n').slice(0, report.abort ? 2 : 1).join('\n') : summary}\n`);
+    if (!args.quiet) process.stdout.write(`Log: ${textLog.file}\n`);
     const code = exitCodeFor(report, loaded.mapping.report.problems);
     if (reportFile) {
       try {
@@ -123,6 +151,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         );
       }
     }
+    textLog.summary(summary);
+    textLog.close();
     process.exitCode = code;
   },
 };
