@@ -58,6 +58,13 @@ describe('clearnox-sync schedule', () => {
     expect(r.stdout).toContain('  wevtutil sl Microsoft-Windows-TaskScheduler/Operational /e:true\n');
     expect(r.stdout).toContain(`  schtasks /Create /TN "\\Clearnox PDFs" /XML "${file}" /RU "ACME\\svc-clearnox" /RP *\n`);
     expect(r.stdout).toMatch(/asks for ACME\\svc-clearnox's password/);
+    // What the task starts is a command line `run` takes: it reaches the mapping file, which
+    // this test's placeholder fails (exit 2), rather than stopping at an option.
+    const argv = windowsArgv(text(exec, 'Arguments'));
+    const started = await inFolder(text(exec, 'WorkingDirectory'), argv.slice(1));
+    expect(started.stderr).not.toMatch(/Unknown argument|Run "clearnox-sync --help"/);
+    expect(started.stderr).toContain(`The mapping file ${path.join(folder, 'x.yaml')}`);
+    expect(started.code).toBe(2);
   });
 
   it('writes the systemd service and timer beside the mapping file on Linux', async () => {
