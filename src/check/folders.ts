@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expandPath } from '../cli/context.js';
+import { logsFolderOf } from '../logs/run-log.js';
 import type { LoadedMapping } from '../mapping/schema.js';
 import type { CheckLine } from './lines.js';
 
@@ -26,10 +27,7 @@ export function outputFolders(loaded: LoadedMapping, opts: { report?: string; lo
     },
   ];
   if (mapping.upload.workDir) folders.push({ title: 'Work folder', key: 'upload.workDir', folder: path.resolve(baseDir, mapping.upload.workDir) });
-  // The logs section belongs to the logging; read here only for where it writes.
-  const logs = (mapping as { logs?: { folder?: string } }).logs;
-  const logFolder = opts.logDir ? path.resolve(opts.logDir) : logs?.folder ? path.resolve(baseDir, logs.folder) : path.join(beside, 'clearnox-sync-logs');
-  folders.push({ title: 'Logs folder', key: opts.logDir ? '--log-dir' : 'logs.folder', folder: logFolder });
+  folders.push({ title: 'Logs folder', key: opts.logDir ? '--log-dir' : 'logs.folder', folder: logsFolderOf(loaded, opts.logDir) });
   if (opts.report) folders.push({ title: 'Report folder', key: '--report', folder: path.dirname(path.resolve(expandPath(opts.report))) });
   return folders;
 }

@@ -1,6 +1,6 @@
 // `check` through the compiled program, on a SQLite ERP and a local folder against the sandbox:
 // what an integrator sees before the first run, and the exit code a script would test.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,6 +117,28 @@ describe('check', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^\[ok\] Mapping file: /m);
     expect(r.stdout).not.toContain('✔');
+  });
+
+  it('tries logs.folder of the mapping file, or --log-dir instead, and the state folder that exists, leaving no file in them', async () => {
+    const { dir, file } = await customer();
+    await writeFile(file, `${await readFile(file, 'utf8')}logs:\n  folder: journaux\n`);
+    await mkdir(path.join(dir, 'clearnox-sync-state'));
+    const r = await cli(['check', '--config', file], env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`✔ Logs folder: ${path.join(dir, 'journaux')} does not exist yet`);
+    expect(r.stdout).toContain(`✔ State folder: ${path.join(dir, 'clearnox-sync-state')} is writable`);
+    expect(await readdir(path.join(dir, 'clearnox-sync-state'))).toEqual([]);
+    await writeFile(path.join(dir, 'not-a-folder'), '');
+    const other = await cli(['check', '--config', file, '--log-dir', path.join(dir, 'not-a-folder', 'logs')], env);
+    expect(other.code, other.stdout + other.stderr).toBe(2);
+    expect(other.stdout).toMatch(/^✖ Logs folder: .*not-a-folder[/\\]logs cannot be created: .*not-a-folder is a file\n {4}-> Give in --log-dir a folder/m);
+  });
+
+  it('tells its options and exit codes in --help', async () => {
+    const r = await cli(['check', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--number/);
+    expect(r.stdout).toMatch(/Exit codes: 0 every check passed \(warnings allowed\)/);
   });
 
   it('refuses a --report folder this account cannot write to (exit 2)', async () => {
