@@ -14,6 +14,7 @@ import { prepareOutputFolder } from '../output-paths.js';
 import { progressLineFor } from '../progress.js';
 import { openRunLog } from '../../logs/run-log.js';
 import { pruneRunLogs } from '../../logs/retention.js';
+import { sendAlerts, sendFailureAlerts } from '../../alerts/index.js';
 
 
 interface RunArgs {
@@ -127,6 +128,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
         ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
         ...(progress ? { progress: progress.listener } : {}),
       });
+    } catch (e) {
+      // No report will tell it: the alert says what stopped the run, then the error gets its exit code.
+      await sendFailureAlerts(loaded, e, { logFile: textLog.file, log, ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}) });
+      throw e;
     } finally {
       progress?.stop();
       await packer?.close();
@@ -139,9 +144,11 @@ export const runCommand: CommandModule<object, RunArgs> = {
     process.stdout.write(`${args.quiet ? summary.split('\n').slice(0, report.abort ? 2 : 1).join('\n') : summary}\n`);
     if (!args.quiet) process.stdout.write(`Log: ${textLog.file}\n`);
     const code = exitCodeFor(report, loaded.mapping.report.problems);
+    let reportWritten = false;
     if (reportFile) {
       try {
         const files = await writeReports(reportFile, report, loaded.mapping.report);
+        reportWritten = true;
         process.stdout.write(`Report: ${reportFile}\n  for Excel: ${files.csv}\n  to read: ${files.html}\n`);
       } catch (e) {
         // What the run did to Clearnox stands whatever happens to the report: so does its code.
@@ -151,6 +158,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
         );
       }
     }
+    // Sent or not, an alert leaves the exit code as the run made it.
+    await sendAlerts(loaded, report, { ...(reportFile && reportWritten ? { reportFile } : {}), logFile: textLog.file, log });
     textLog.summary(summary);
     textLog.close();
     process.exitCode = code;
