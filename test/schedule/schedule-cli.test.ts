@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, cli, type CliResult } from '../helpers/cli.js';
-import { child, parseXml, text, windowsArgv } from './xml.js';
+import { child, children, parseXml, text, windowsArgv } from './xml.js';
 
 const exec = promisify(execFile);
 
@@ -65,6 +65,22 @@ describe('clearnox-sync schedule', () => {
     expect(started.stderr).not.toMatch(/Unknown argument|Run "clearnox-sync --help"/);
     expect(started.stderr).toContain(`The mapping file ${path.join(folder, 'x.yaml')}`);
     expect(started.code).toBe(2);
+  });
+
+  it("follows the connector's task by default; --at alone is a plain daily schedule", async () => {
+    const config = path.join(dir, 'ACME & Fils', 'x.yaml');
+    const triggers = async (extra: string[]) => {
+      const out = path.join(dir, `t-${extra.length}.xml`);
+      const r = await cli(['schedule', '--config', config, '--platform', 'windows', '--user', 'svc', '--out', out, ...extra]);
+      expect(r.code).toBe(0);
+      return child(parseXml((await readFile(out)).subarray(2).toString('utf16le')).documentElement!, 'Triggers');
+    };
+    const byDefault = await triggers([]);
+    expect(text(byDefault, 'EventTrigger', 'Subscription')).toContain("='\\Clearnox Connector'");
+    expect(text(byDefault, 'CalendarTrigger', 'StartBoundary')).toMatch(/T03:30:00$/);
+    const atAlone = await triggers(['--at', '02:00']);
+    expect(children(atAlone, 'EventTrigger')).toHaveLength(0);
+    expect(text(atAlone, 'CalendarTrigger', 'StartBoundary')).toMatch(/T02:00:00$/);
   });
 
   it('writes the systemd service and timer beside the mapping file on Linux', async () => {
