@@ -118,6 +118,13 @@ export const SourceCommonShape = {
       'PDF path built from the row\'s columns and the entry\'s own fields ({{companyCode}}, {{entryDate}}, {{entryYear}}, {{entryMonth}}, {{journal}}, {{accountNumber}}, {{entryType}}), e.g. "{{year}}/{{documentNumber}}.pdf". Give one of pathColumn, pathTemplate or documents.index.',
     ),
   batchSize: z.number().int().min(1).max(10_000).optional().describe('Document numbers per query (default 2,000); lowered to stay under the database\'s parameter limit (SQL Server: 2,100 per statement).'),
+  withheldColumn: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Column holding why the ERP says this document must not be sent, e.g. "cancelled in the ERP" or "draft": a row whose value is not empty is reported as withheld with that text, not sent, and needs no look (it does not make exit code 4); leave it NULL or empty on the rows to send. A number with a row to send besides withheld ones is sent from that row.',
+    ),
 };
 
 export const MatchSectionSchema = z
@@ -200,6 +207,10 @@ export function buildMappingSchema(adapters: AdapterSets) {
       .refine((s) => typeof s.query !== 'object' || String(s.documentNumberColumn) in (s.query as TableQuerySection).columns, {
         message: 'query.columns must name the document number column (documentNumberColumn, "documentNumber" unless set)',
         path: ['query', 'columns'],
+      })
+      .refine((s) => typeof s.query !== 'object' || s.withheldColumn === undefined || String(s.withheldColumn) in (s.query as TableQuerySection).columns, {
+        message: 'query.columns must name the column given as withheldColumn',
+        path: ['query', 'columns'],
       });
   });
   const stores = adapters.stores.map((a) =>
@@ -249,6 +260,8 @@ export interface SourceSection {
   pathColumn?: string;
   pathTemplate?: string;
   batchSize?: number;
+  /** Column whose non-empty text says why the ERP withholds the row's document (schema above). */
+  withheldColumn?: string;
   [option: string]: unknown;
 }
 

@@ -1,5 +1,8 @@
 // From what the accounting database (or the store's file names) gave for each number to the
-// documents worth reading: a number with no row, no path or several files ends here.
+// documents worth reading: a number with no row, no path or several files ends here, and so does
+// one the ERP withholds (source.withheldColumn). A number with a row to send besides withheld
+// ones is sent from that row: the entry Clearnox lists was booked, and a cancelled or draft row
+// of the same number (a number used again, another series) is no reason to hold it back.
 import type { DocumentGroup } from '../match/groups.js';
 import type { OutcomeLedger } from './ledger.js';
 import type { SourceMatches } from './lookup.js';
@@ -21,6 +24,8 @@ export function candidatesOf(
     const match = row && byName ? { paths: byName.paths.get(group.key) ?? [] } : row;
     if (!match) {
       ledger.settleGroup(group, 'not_found', 'no_row_in_source', 'no document with this number in the accounting database');
+    } else if (row?.withheld && row.paths.length === 0 && row.rowsWithoutPath === 0) {
+      ledger.withheld(group, row.withheld);
     } else if (match.paths.length > 1) {
       ledger.settleGroup(
         group,

@@ -32,6 +32,13 @@ export class OutcomeLedger {
     for (const entry of group.entries) this.settle(entry, outcome, reasonCode, reason, extra);
   }
 
+  /** The ERP says the document must not be sent: its own words, for the person who wonders why. */
+  withheld(group: DocumentGroup, reasons: readonly string[]): void {
+    // The column may be a free-text memo: the report's row stays one line.
+    const said = reasons.map((r) => (r.length > 200 ? `${r.slice(0, 197)}...` : r)).join('; ');
+    this.settleGroup(group, 'withheld', 'withheld_by_erp', `the ERP says: ${said}; not sent`);
+  }
+
   /** The groups whose documents go on to be checked, packed and sent, by their key. */
   track(group: DocumentGroup): void {
     this.groups.set(group.key, group);

@@ -18,6 +18,11 @@ export interface SourceMatch {
   paths: string[];
   /** Rows found for the number but with no path in them. */
   rowsWithoutPath: number;
+  /**
+   * Why the ERP says the number's document must not be sent (source.withheldColumn), one text
+   * per distinct reason; such rows count in neither list above.
+   */
+  withheld?: string[];
 }
 
 /**
@@ -41,18 +46,21 @@ export class SourceMatches {
   }
 
   set(key: string, match: SourceMatch): void {
-    this.byKey.set(key, match.paths.length === 1 && match.rowsWithoutPath === 0 ? match.paths[0]! : match);
+    this.byKey.set(key, match.paths.length === 1 && match.rowsWithoutPath === 0 && !match.withheld ? match.paths[0]! : match);
   }
 
-  /** One row for the number, with its path or none. */
-  add(key: string, path: string | null): void {
+  /** One row for the number, with its path or none, or the ERP's reason to withhold it. */
+  add(key: string, path: string | null, withheld: string | null = null): void {
     const kept = this.byKey.get(key);
-    if (kept === undefined) {
+    if (kept === undefined && withheld === null) {
       this.byKey.set(key, path ?? { paths: [], rowsWithoutPath: 1 });
       return;
     }
-    const match = typeof kept === 'string' ? { paths: [kept], rowsWithoutPath: 0 } : kept;
-    if (path === null) match.rowsWithoutPath += 1;
+    const match: SourceMatch = kept === undefined ? { paths: [], rowsWithoutPath: 0 } : typeof kept === 'string' ? { paths: [kept], rowsWithoutPath: 0 } : kept;
+    if (withheld !== null) {
+      match.withheld ??= [];
+      if (!match.withheld.includes(withheld)) match.withheld.push(withheld);
+    } else if (path === null) match.rowsWithoutPath += 1;
     else if (!match.paths.some((known) => samePath(known, path))) match.paths.push(path);
     this.set(key, match);
   }
@@ -128,7 +136,10 @@ export async function lookupDocuments(
         const row = fold ? anyCase(raw) : raw;
         const key = normalise(numberOf(row, section.documentNumberColumn));
         const group = wanted.get(key);
-        if (group !== undefined) found.add(key, pathOf(row, section, group));
+        if (group === undefined) continue;
+        // A withheld row's path is not read: a draft or a cancelled invoice often has none.
+        const withheld = withheldOf(row, section.withheldColumn);
+        found.add(key, withheld === null ? pathOf(row, section, group) : null, withheld);
       }
       done += batch.length;
       onBatch?.(done, groups.length);
@@ -155,7 +166,8 @@ function anyCase(row: SourceRow): SourceRow {
 function namesAsWritten(row: SourceRow, section: SourceSection): boolean {
   const own = new Set(Object.keys(row));
   const templated = section.pathTemplate ? templateColumns(section.pathTemplate).filter((c) => !(c in ENTRY_FIELD_NAMES)) : [];
-  return [section.documentNumberColumn, ...(section.pathColumn ? [section.pathColumn] : []), ...templated].every((c) => own.has(c));
+  const named = [section.pathColumn, section.withheldColumn].filter((c): c is string => c !== undefined);
+  return [section.documentNumberColumn, ...named, ...templated].every((c) => own.has(c));
 }
 
 function numberOf(row: SourceRow, column: string): string {
@@ -167,6 +179,20 @@ function numberOf(row: SourceRow, column: string): string {
   }
   const value = row[column];
   return value === null || value === undefined ? '' : String(value);
+}
+
+/** The ERP's reason not to send the row's document, or null for a row to send. */
+function withheldOf(row: SourceRow, column: string | undefined): string | null {
+  if (!column) return null;
+  if (!(column in row)) {
+    throw new SourceShapeError(
+      `source.withheldColumn is "${column}", but the query returns no such column (it returns: ${Object.keys(row).join(', ')}). ` +
+        `Name the column in the query (… AS ${column}) or change withheldColumn.`,
+    );
+  }
+  const value = row[column];
+  const text = value === null || value === undefined ? '' : String(value).trim();
+  return text === '' ? null : text;
 }
 
 /**

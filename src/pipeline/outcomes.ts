@@ -4,6 +4,8 @@ export type Outcome =
   | 'attached'
   | 'would_attach'
   | 'not_found'
+  /** The ERP has the number but says its document must not be sent (source.withheldColumn): intended, not a problem. */
+  | 'withheld'
   | 'file_missing'
   | 'invalid_document'
   | 'ambiguous'
@@ -13,6 +15,7 @@ export type Outcome =
 /** Finer cause than the outcome, for people and scripts that sort a report. */
 export type ReasonCode =
   | 'no_row_in_source'
+  | 'withheld_by_erp'
   | 'several_files'
   | 'no_path_in_row'
   | 'file_not_found'

@@ -41,8 +41,8 @@ export interface RunReport {
 }
 
 /**
- * Counts of the report's rows, so they add up: missingEntries = notFoundInSource + ambiguous +
- * matched + notHandled, and matched = fileMissing + invalidDocument + entriesAttached +
+ * Counts of the report's rows, so they add up: missingEntries = notFoundInSource + withheld +
+ * ambiguous + matched + notHandled, and matched = fileMissing + invalidDocument + entriesAttached +
  * wouldAttach + rejected + errors.
  */
 export interface ReportCounts {
@@ -52,6 +52,8 @@ export interface ReportCounts {
   fromEarlierRuns: number;
   matched: number;
   notFoundInSource: number;
+  /** Found in the ERP, which says the document must not be sent (source.withheldColumn): reported, not sent, not a problem. */
+  withheld: number;
   ambiguous: number;
   fileMissing: number;
   invalidDocument: number;
@@ -81,6 +83,7 @@ export function countResults(entries: EntryResult[], archives: { uploadedArchive
     fromEarlierRuns: 0,
     matched: 0,
     notFoundInSource: 0,
+    withheld: 0,
     ambiguous: 0,
     fileMissing: 0,
     invalidDocument: 0,
@@ -96,6 +99,7 @@ export function countResults(entries: EntryResult[], archives: { uploadedArchive
     if (e.sentByEarlierRun) counts.fromEarlierRuns++;
     if (e.reasonCode === 'not_handled') counts.notHandled++;
     else if (e.outcome === 'not_found') counts.notFoundInSource++;
+    else if (e.outcome === 'withheld') counts.withheld++;
     else if (e.outcome === 'ambiguous') counts.ambiguous++;
     else counts.matched++;
     if (e.reasonCode === 'not_handled') continue;
@@ -133,7 +137,7 @@ export function entryLine(e: EntryResult): string {
 
 /** A row a person should look at; an aborted run's entries it never reached are counted, not listed. */
 export function needsALook(e: EntryResult): boolean {
-  return !['attached', 'would_attach', 'not_found'].includes(e.outcome) && e.reasonCode !== 'not_handled';
+  return !['attached', 'would_attach', 'not_found', 'withheld'].includes(e.outcome) && e.reasonCode !== 'not_handled';
 }
 
 /** The rows a person should look at, in the report's order. */
@@ -200,6 +204,7 @@ export function summaryText(report: RunReport): string {
     }
   }
   if (report.listed) lines.push(`  not in the ERP      ${c.notFoundInSource}  (normal for entries without an invoice, e.g. manual entries)`);
+  if (c.withheld) lines.push(`  withheld by the ERP ${c.withheld}  (cancelled or draft in the ERP: not sent)`);
   if (c.fileMissing) lines.push(`  PDF file missing    ${c.fileMissing}`);
   if (c.invalidDocument) lines.push(`  invalid document    ${c.invalidDocument}`);
   if (c.ambiguous) lines.push(`  ambiguous number    ${c.ambiguous}  (one number, several files: nothing sent)`);

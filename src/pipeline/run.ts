@@ -226,7 +226,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       earlierImports: finishedEarlier.length,
     });
     logEntries(ordered, log);
-    const failures = ordered.some((r) => !['attached', 'would_attach', 'not_found'].includes(r.outcome));
+    const failures = ordered.some((r) => !['attached', 'would_attach', 'not_found', 'withheld'].includes(r.outcome));
     return history.mark({
       runId,
       tool: 'clearnox-sync',

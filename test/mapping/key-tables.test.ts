@@ -68,7 +68,7 @@ describe('a generated key table', () => {
     const rows = renderTable('source', adapters).split('\n').slice(2);
     expect(rows[0]).toBe('| `type` | `toydb`, `fakesql`, `fakemssql` | required | `toydb`: A toy database. `fakesql`: A fake file database. `fakemssql`: A fake server database. |');
     const keys = rows.map((r) => r.split(' | ')[0]!.slice(3, -1));
-    expect(keys).toEqual(['type', 'query', 'documentNumberColumn', 'pathColumn', 'pathTemplate', 'batchSize', 'companies']);
+    expect(keys).toEqual(['type', 'query', 'documentNumberColumn', 'pathColumn', 'pathTemplate', 'batchSize', 'withheldColumn', 'companies']);
   });
 
   it('is rewritten between its marks, and the text around is kept', () => {
