@@ -137,7 +137,7 @@ describe('readOnlyProblem', () => {
     shipped.push(['the demo', demo.type as SqlDialect, demo.query]);
 
     it('finds them', () => {
-      expect(shipped.map(([name]) => name)).toEqual(expect.arrayContaining(['sage100.yaml', 'odoo.yaml', 'dolibarr.yaml', 'dolibarr.yaml (a company)', 'odoo.yaml (a company)', 'the demo']));
+      expect(shipped.map(([name]) => name)).toEqual(expect.arrayContaining(['sage100.yaml', 'sap-business-one.yaml', 'odoo.yaml', 'dolibarr.yaml', 'erpnext.yaml', 'dolibarr.yaml (a company)', 'odoo.yaml (a company)', 'erpnext.yaml (a company)', 'the demo']));
     });
 
     it.each(shipped)('accepts %s', (_name, dialect, sql) => {
