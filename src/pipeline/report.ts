@@ -132,7 +132,8 @@ export async function writeReport(file: string, report: RunReport): Promise<void
 
 /** One row as the console and the log say it, in the words of the report's row. */
 export function entryLine(e: EntryResult): string {
-  return `${e.documentNumber ?? e.fileName ?? '(no number)'} (${e.entryId}): ${e.outcome}: ${e.reason}`;
+  const known = e.problem === 'known' ? ` (already reported${e.firstReportedAt ? ` on ${e.firstReportedAt.slice(0, 10)}` : ''})` : '';
+  return `${e.documentNumber ?? e.fileName ?? '(no number)'} (${e.entryId}): ${e.outcome}: ${e.reason}${known}`;
 }
 
 /** A row a person should look at; an aborted run's entries it never reached are counted, not listed. */
@@ -217,8 +218,8 @@ export function summaryText(report: RunReport): string {
     const fresh = problems.filter((e) => e.problem !== 'known');
     const known = problems.filter((e) => e.problem === 'known');
     lines.push(`Problems: ${problemsText(fresh.length, known)}.`);
-    lines.push(fresh.length > 0 ? 'First problems (new ones first):' : 'First problems (all reported before):');
-    for (const e of [...fresh, ...known].slice(0, SHOWN_PROBLEMS)) lines.push(`  ${e.problem === 'known' ? 'known' : 'new  '} ${entryLine(e)}`);
+    lines.push('First problems:');
+    for (const e of [...fresh, ...known].slice(0, SHOWN_PROBLEMS)) lines.push(`  ${entryLine(e)}`);
     if (problems.length > SHOWN_PROBLEMS) lines.push(`  ... and ${problems.length - SHOWN_PROBLEMS} more in the report and the log.`);
   }
   return lines.join('\n');

@@ -225,9 +225,9 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       uploadedArchives: archives.filter((a) => a.status === 'completed').length,
       earlierImports: finishedEarlier.length,
     });
-    logEntries(ordered, log);
     const failures = ordered.some((r) => !['attached', 'would_attach', 'not_found', 'withheld'].includes(r.outcome));
-    return history.mark({
+    // Marked before they are logged: the log says which problems are not news.
+    const report = history.mark({
       runId,
       tool: 'clearnox-sync',
       mappingFile: loaded.file,
@@ -241,6 +241,8 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       archives,
       entries: ordered,
     });
+    logEntries(report.entries, log);
+    return report;
   }
 }
 

@@ -162,8 +162,9 @@ describe('what follows the marks', () => {
     const lines = text.split('\n');
     const at = (n: string) => lines.findIndex((l) => l.includes(`${n} (`));
     expect(at('FA-3')).toBeLessThan(at('FA-1'));
-    expect(lines[at('FA-3')]).toMatch(/^ {2}new /);
-    expect(lines[at('FA-1')]).toMatch(/^ {2}known /);
+    expect(lines[at('FA-3')]).toBe('  FA-3 (e3): file_missing: FA-3.pdf not found');
+    expect(lines[at('FA-1')]).toBe('  FA-1 (e1): file_missing: FA-1.pdf not found (already reported on 2026-11-05)');
+    expect(lines[at('FA-3') - 1]).toBe('First problems:');
     expect(summaryText(marked([{ ...missing('e3'), problem: 'new' }]))).toContain('Problems: 1 new.');
   });
 });
