@@ -250,7 +250,10 @@ function proxyMessage(failure: NetworkFailure, host: string, operation: Operatio
     case 'proxy-gateway':
       return `${head} could not reach ${host} ${doing} (${detail}): the proxy is up but Clearnox is out of its reach; the next run tries again.`;
     case 'tls':
-      return `The TLS certificate of Clearnox at ${host}, received through ${proxy}, was not accepted ${doing} (${detail}): ${TLS_ADVICE}.`;
+      // An https:// proxy's own certificate is checked first, against the same list.
+      return route.proxy.startsWith('https:')
+        ? `The TLS certificate of ${proxy}, or of Clearnox at ${host} through it, was not accepted ${doing} (${detail}): the proxy's own may be signed by the company's CA, or a TLS-inspecting proxy may be replacing Clearnox's: give that CA's certificate (PEM) as clearnox.caFile, or set clearnox.systemCertificates: true when it is in this machine's certificate store.`
+        : `The TLS certificate of Clearnox at ${host}, received through ${proxy}, was not accepted ${doing} (${detail}): ${TLS_ADVICE}.`;
     default:
       return undefined;
   }

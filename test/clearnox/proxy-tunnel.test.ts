@@ -24,7 +24,7 @@ const proxies: ConnectProxy[] = [];
 let restoreDns: () => void;
 
 beforeAll(async () => {
-  cert = selfSignedCertificate(['DNS:clearnox.test', 'DNS:clearnox.invalid']);
+  cert = selfSignedCertificate(['DNS:clearnox.test', 'DNS:clearnox.invalid', 'IP:127.0.0.1']);
   clearnox = await startTlsClearnox(cert);
   saved = Object.fromEntries(PROXY_VARS.map((v) => [v, process.env[v]]));
   restoreDns = answerUnknownHosts();
@@ -103,6 +103,21 @@ describe('the way to Clearnox through a proxy', () => {
     environment({ [name]: `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${p.port}` });
     expect((await send({ caFile: cert.certFile })).status).toBe(200);
     expect(p.authorizations).toEqual([`Basic ${BASIC}`]);
+  });
+
+  it('speaks TLS to an https:// proxy, whose certificate is checked like Clearnox\'s', async () => {
+    const p = await startConnectProxy({ targetPort: clearnox.port, credentials: { username: USER, password: PASSWORD }, tls: { cert: cert.cert, key: cert.key } });
+    proxies.push(p);
+    environment({});
+    expect(p.url).toMatch(/^https:/);
+    const section = { proxy: { url: p.url, username: USER, password: PASSWORD }, caFile: cert.certFile };
+    expect((await send(section)).status).toBe(200);
+    expect(p.authorizations).toEqual([`Basic ${BASIC}`]);
+    const untrusted = await failure({ proxy: section.proxy });
+    expect([untrusted.failure, untrusted.kind]).toEqual(['tls', 'untrusted']);
+    expect(untrusted.message).toMatch(new RegExp(`^The TLS certificate of the proxy ${p.url.replace(/\./g, '\\.')} \\(from clearnox\\.proxy\\.url\\), or of Clearnox at clearnox\\.test through it, was not accepted .*clearnox\\.caFile.*clearnox\\.systemCertificates: true`));
+    // Nothing was sent to a proxy that did not prove its identity: not even the credentials.
+    expect(p.authorizations).toHaveLength(1);
   });
 
   it('prefers the key to HTTPS_PROXY, and `proxy: none` goes direct whatever it says', async () => {

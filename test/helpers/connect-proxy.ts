@@ -2,6 +2,7 @@
 // authentication when given credentials (407 otherwise), and joins every tunnel it opens to one
 // local server, whatever host the client asked for. It records what it was asked.
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 
 export interface ConnectProxy {
@@ -21,6 +22,8 @@ export interface ConnectProxyOptions {
   credentials?: { username: string; password: string };
   /** Answer every CONNECT with this status instead (403, 502, ...). */
   answer?: number;
+  /** Speak TLS to the client (an https:// proxy) with this certificate. */
+  tls?: { cert: string; key: string };
 }
 
 export async function startConnectProxy(opts: ConnectProxyOptions): Promise<ConnectProxy> {
@@ -28,7 +31,8 @@ export async function startConnectProxy(opts: ConnectProxyOptions): Promise<Conn
   const authorizations: (string | undefined)[] = [];
   const sockets = new Set<net.Socket>();
   const expected = opts.credentials && `Basic ${Buffer.from(`${opts.credentials.username}:${opts.credentials.password}`).toString('base64')}`;
-  const server = http.createServer((_req, res) => res.writeHead(405).end());
+  const refuseRequest = (_req: http.IncomingMessage, res: http.ServerResponse) => res.writeHead(405).end();
+  const server = opts.tls ? https.createServer(opts.tls, refuseRequest) : http.createServer(refuseRequest);
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -54,7 +58,7 @@ export async function startConnectProxy(opts: ConnectProxyOptions): Promise<Conn
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     tunnels,
     authorizations,
     close: () =>
