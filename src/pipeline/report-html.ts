@@ -40,6 +40,7 @@ function countRows(report: RunReport): [string, number][] {
   const rows: [string, number][] = [['Entries without a document', c.missingEntries]];
   rows.push(report.dryRun ? ['Would attach', c.wouldAttach] : ['Attached', c.entriesAttached]);
   rows.push(['Not in the ERP', c.notFoundInSource]);
+  if (c.withheld) rows.push(['Withheld by the ERP (cancelled or draft: not sent)', c.withheld]);
   if (c.fileMissing) rows.push(['PDF file missing', c.fileMissing]);
   if (c.invalidDocument) rows.push(['Invalid document', c.invalidDocument]);
   if (c.ambiguous) rows.push(['Ambiguous number', c.ambiguous]);
