@@ -63,6 +63,18 @@ export async function runChecks(opts: CheckOptions): Promise<CheckLine[]> {
   taken();
   emit(...clearnox.lines);
 
+  if (source.companies && opts.numbers.length === 0) {
+    const mapped = source.companies;
+    const unmapped = [...new Set(clearnox.entries.map((e) => e.companyCode).filter((c) => c === null || !mapped.has(c)))];
+    if (unmapped.length > 0) {
+      emit({
+        status: 'warn',
+        title: 'Database',
+        found: `Clearnox lists entries of ${unmapped.map((c) => c ?? '(no company)').join(', ')}, which source.companies has no source for: a run does not look them up`,
+        todo: 'Add those companies under source.companies, or filter them out with clearnox.companyCode.',
+      });
+    }
+  }
   const normalise = makeNormaliser(loaded.mapping.match);
   const today = opts.today ?? new Date().toISOString().slice(0, 10);
   const found: FoundDocument[] = [];

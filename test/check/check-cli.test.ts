@@ -134,6 +134,41 @@ describe('check', () => {
     expect(other.stdout).toMatch(/^✖ Logs folder: .*not-a-folder[/\\]logs cannot be created: .*not-a-folder is a file\n {4}-> Give in --log-dir a folder/m);
   });
 
+  it('tries each company\'s source on that company\'s own numbers (source.companies)', async () => {
+    const two = await startSandbox({ entries: [entry('ent_a', 'FA-1', { companyCode: 'ACME' }), entry('ent_b', 'FB-7', { companyCode: 'BETA' })], processingDelayMs: 5, pollRetryAfterSeconds: null });
+    cleanup.push(() => two.close());
+    const { dir, file } = await customer({ baseUrl: two.url });
+    const beta = await openSqlite(path.join(dir, 'beta.sqlite'), { create: true });
+    beta.exec("CREATE TABLE invoices (number TEXT, pdf TEXT); INSERT INTO invoices VALUES ('FB-7', 'FB-7.pdf')");
+    beta.close();
+    await writeFile(path.join(dir, 'pdfs', 'FB-7.pdf'), fakePdf('FB-7'));
+    await writeFile(file, `${await readFile(file, 'utf8')}`.replace('documents:', '  companies:\n    ACME: {}\n    BETA:\n      path: beta.sqlite\ndocuments:'));
+    const r = await cli(['check', '--config', file], env);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(0);
+    expect(out).toMatch(/^✔ Database query \(company ACME\): ran on 1 number \(FA-1\): 1 row/m);
+    expect(out).toMatch(/^✔ Database query \(company BETA\): ran on 1 number \(FB-7\): 1 row/m);
+    expect(out).toMatch(/^✔ Document FB-7: FB-7\.pdf: a PDF/m);
+    expect(out).not.toContain('⚠');
+    // A company Clearnox lists that has no source is not looked up by a run: said, as a warning.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('    ACME: {}\n', ''));
+    const without = await cli(['check', '--config', file], env);
+    expect(without.code, without.stdout).toBe(0);
+    expect(without.stdout).toMatch(/^⚠ Database: Clearnox lists entries of ACME, which source.companies has no source for/m);
+  });
+
+  it('a client secret Clearnox refuses: ✖ sign-in, exit 5, the database and the store still checked', async () => {
+    const { file } = await customer();
+    const r = await cli(['check', '--config', file, '--number', 'FA-1'], { ...env, [SANDBOX_SECRET_ENV]: 'not-the-secret-71' });
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(5);
+    expect(out).toMatch(/^✖ Clearnox sign-in: .*rejected the client id or client secret/m);
+    expect(out).not.toMatch(/Clearnox entries/);
+    expect(out).toMatch(/^✔ Database query: ran on 1 number \(FA-1\)/m);
+    expect(out).toMatch(/^✔ Document FA-1: /m);
+    expect(out).not.toContain('not-the-secret-71');
+  });
+
   it('tells its options and exit codes in --help', async () => {
     const r = await cli(['check', '--help']);
     expect(r.code).toBe(0);
