@@ -74,10 +74,16 @@ function fromEnv(env: NodeJS.ProcessEnv, names: string[]): ProxyChoice | undefin
       `The variable ${name} names a ${url.protocol.slice(0, -1)} proxy; clearnox-sync goes through HTTP proxies (http:// or https://): set clearnox.proxy in the mapping file, or proxy: none to go direct.`,
     );
   }
-  const username = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
-  registerSecret(password);
   registerSecret(url.password);
+  let username: string;
+  let password: string;
+  try {
+    username = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    throw new ConfigError(`The user name or password in the variable ${name} is not URL-encoded: write % as %25 (and @ as %40, : as %3A), or set clearnox.proxy in the mapping file.`);
+  }
+  registerSecret(password);
   url.username = '';
   url.password = '';
   return {

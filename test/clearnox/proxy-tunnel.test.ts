@@ -181,6 +181,22 @@ describe('when the proxy is the problem, the error names it', () => {
     expect(exitCodeForError(e)).toBe(3);
   });
 
+  it('a variable the program cannot read: told without its password', async () => {
+    environment({ HTTPS_PROXY: `http://${USER}:100%pure@127.0.0.1:3128` });
+    const e = (() => {
+      try {
+        new UndiciTransport({ timeoutMs: 1000 });
+      } catch (x) {
+        return x as Error;
+      }
+      throw new Error('no error');
+    })();
+    expect(e.message).toBe('The user name or password in the variable HTTPS_PROXY is not URL-encoded: write % as %25 (and @ as %40, : as %3A), or set clearnox.proxy in the mapping file.');
+    expect(exitCodeForError(e)).toBe(2);
+    environment({ HTTPS_PROXY: 'socks5://127.0.0.1:1080' });
+    expect(() => new UndiciTransport({ timeoutMs: 1000 })).toThrow(/^The variable HTTPS_PROXY names a socks5 proxy; clearnox-sync goes through HTTP proxies/);
+  });
+
   it('a proxy whose name does not resolve', async () => {
     environment({});
     const e = await failure({ proxy: { url: 'http://proxy.invalid:3128' } });
