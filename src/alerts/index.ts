@@ -40,7 +40,7 @@ async function deliver(loaded: LoadedMapping, content: AlertContent, opts: Alert
   if (alerts.webhook) {
     const webhook = alerts.webhook;
     sends.push(
-      sendWebhookAlert(webhook, content, { timeoutMs }).then(
+      sendWebhookAlert(webhook, content, { timeoutMs, network: { section: loaded.mapping.clearnox, baseDir: loaded.baseDir } }).then(
         ({ host, status }) => log.info({ alert: 'webhook', host, status, format: webhook.format }, `Alert sent to the webhook at ${host} (${status}): ${content.subject}`),
         (e: unknown) => log.warn({ alert: 'webhook', err: messageOf(e) }, `The alert was not sent to the webhook: ${messageOf(e)} The run's result and exit code are as they would be without it.`),
       ),

@@ -1,49 +1,53 @@
 // The alert as a JSON POST. The address is a secret (Teams' and Slack's carry their token in it):
-// it is masked in every message, which names only its host. undici's fetch with its own
-// dispatcher, so that HTTPS_PROXY/NO_PROXY apply (Node 20's global fetch ignores them); this
-// machine is reached directly, as the Clearnox client does.
-import { Agent, EnvHttpProxyAgent, fetch, type Dispatcher } from 'undici';
-import { isLoopbackHost } from '../loopback.js';
+// it is masked in every message, which names only its host. undici's fetch through the same
+// network settings as the calls to Clearnox (clearnox.proxy, else HTTPS_PROXY/NO_PROXY;
+// clearnox.caFile, clearnox.systemCertificates); this machine is reached directly.
+import { fetch } from 'undici';
+import { dispatcherFor, type NetworkDispatcher } from '../clearnox/proxy.js';
+import type { ProxyRoute } from '../clearnox/errors.js';
 import type { WebhookAlert } from '../mapping/sections/alerts.js';
+import type { NetworkSection } from '../mapping/sections/network.js';
 import { redact } from '../secrets.js';
-import { runningUnderWine } from '../wine.js';
 import type { AlertContent } from './content.js';
 import { AlertNotSentError, seconds } from './not-sent.js';
 import { webhookPayload } from './webhook-formats.js';
 
 export interface WebhookOptions {
   timeoutMs: number;
-  /** Tests give their own; otherwise a proxy-aware one is made for this call and closed after it. */
-  dispatcher?: Dispatcher;
+  /** The section whose network settings apply (the mapping file's clearnox section), and its folder. */
+  network?: { section: NetworkSection; baseDir: string };
 }
 
-function dispatcherFor(url: URL, timeoutMs: number): Dispatcher {
-  const timeouts = {
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connectTimeout: timeoutMs,
-    ...(runningUnderWine() ? { connect: { keepAlive: false } } : {}),
-  };
-  return isLoopbackHost(url.hostname) ? new Agent(timeouts) : new EnvHttpProxyAgent(timeouts);
-}
-
-function failureOf(e: unknown, host: string, timeoutMs: number): string {
+function failureOf(e: unknown, host: string, timeoutMs: number, proxy: ProxyRoute | undefined): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   const name = (e as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return `the webhook at ${host} did not answer within ${seconds(timeoutMs)}.`;
+  const via = proxy ? ` through the proxy ${proxy.proxy} (from ${proxy.from})` : '';
+  if (name === 'TimeoutError' || name === 'AbortError') return `the webhook at ${host} did not answer within ${seconds(timeoutMs)}${via}.`;
   const detail = cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/i.test(`${detail} ${cause?.message ?? ''}`)) {
-    return `the webhook at ${host} did not prove its identity: its certificate could not be verified (${detail}); check alerts.webhook.url (a TLS-inspecting proxy needs its CA in the system's store).`;
+    return (
+      `the webhook at ${host} did not prove its identity${via}: its certificate could not be verified (${detail}). ` +
+      `Check alerts.webhook.url; behind a TLS-inspecting proxy, give its CA in clearnox.caFile or set clearnox.systemCertificates.`
+    );
   }
-  return `the webhook at ${host} could not be reached (${detail}).`;
+  return `the webhook at ${host} could not be reached${via} (${detail}).`;
 }
 
 /** Posts the alert; throws AlertNotSentError with a masked message. */
 export async function sendWebhookAlert(webhook: WebhookAlert, content: AlertContent, opts: WebhookOptions): Promise<{ host: string; status: number }> {
   const url = new URL(webhook.url);
   const host = url.host;
-  const dispatcher = opts.dispatcher ?? dispatcherFor(url, opts.timeoutMs);
+  // Made for this one call, and destroyed after it: a receiver holding the connection cannot hold the run.
+  let dispatcher: NetworkDispatcher | undefined;
   try {
+    let proxy: ProxyRoute | undefined;
+    try {
+      dispatcher = dispatcherFor(opts.network?.section, opts.network?.baseDir ?? '.', { timeoutMs: opts.timeoutMs });
+      proxy = dispatcher.route(url).proxy;
+    } catch (e) {
+      // A proxy or CA setting that cannot be used (a caFile not there): the run said so already.
+      throw new AlertNotSentError(redact(`the webhook at ${host} cannot be reached with the network settings: ${e instanceof Error ? e.message : String(e)}`));
+    }
     let res: Awaited<ReturnType<typeof fetch>>;
     try {
       res = await fetch(url, {
@@ -56,7 +60,7 @@ export async function sendWebhookAlert(webhook: WebhookAlert, content: AlertCont
         dispatcher,
       });
     } catch (e) {
-      throw new AlertNotSentError(redact(failureOf(e, host, opts.timeoutMs)));
+      throw new AlertNotSentError(redact(failureOf(e, host, opts.timeoutMs, proxy)));
     }
     const answer = (await res.text().catch(() => '')).trim().slice(0, 300);
     if (res.status < 200 || res.status > 299) {
@@ -64,7 +68,6 @@ export async function sendWebhookAlert(webhook: WebhookAlert, content: AlertCont
     }
     return { host, status: res.status };
   } finally {
-    // Made for this one call: destroyed, so that a receiver holding the connection cannot hold the run.
-    if (!opts.dispatcher) await dispatcher.destroy().catch(() => undefined);
+    await dispatcher?.destroy().catch(() => undefined);
   }
 }

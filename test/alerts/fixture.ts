@@ -2,6 +2,7 @@
 // server (smtp-server) and an HTTP receiver on 127.0.0.1, and a log whose records can be read.
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,13 +24,13 @@ export async function tempDir(): Promise<{ dir: string; remove(): Promise<void> 
 }
 
 /** A mapping file in `dir` with the alerts section given (indented YAML under `alerts:`), loaded. */
-export async function alertsMapping(dir: string, alerts: string, env: Record<string, string> = {}, more = ''): Promise<LoadedMapping> {
+export async function alertsMapping(dir: string, alerts: string, env: Record<string, string> = {}, more = '', clearnoxMore = ''): Promise<LoadedMapping> {
   const text = `version: 1
 clearnox:
   baseUrl: https://api.clearnox.test
   clientId: acme-connector
   clientSecret: \${env:CNX_TEST_SECRET}
-source:
+${clearnoxMore}source:
   type: sqlite
   path: erp.sqlite
   query: SELECT number AS documentNumber, pdf AS path FROM invoices WHERE number IN (:documentNumbers)
@@ -202,21 +203,26 @@ export interface TestReceiver {
   close(): Promise<void>;
 }
 
-/** An HTTP receiver on 127.0.0.1 answering each POST as `answer` says (200 by default; never, to time out). */
-export async function startReceiver(answer: (res: http.ServerResponse) => void = (res) => res.end('ok')): Promise<TestReceiver> {
+/**
+ * An HTTP receiver on 127.0.0.1 answering each POST as `answer` says (200 by default; never, to
+ * time out); HTTPS with the certificate given.
+ */
+export async function startReceiver(answer: (res: http.ServerResponse) => void = (res) => res.end('ok'), tls?: { cert: string; key: string }): Promise<TestReceiver & { port: number }> {
   const posts: ReceivedPost[] = [];
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       posts.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       answer(res);
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    port,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     posts,
     close: () =>
       new Promise<void>((resolve) => {

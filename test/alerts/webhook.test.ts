@@ -3,6 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendAlerts } from '../../src/alerts/index.js';
 import { clearSecrets } from '../../src/secrets.js';
+import { closedPort, startConnectProxy } from '../helpers/connect-proxy.js';
+import { selfSignedCertificate } from '../helpers/self-signed.js';
 import { alertsMapping, attached, memoryLog, problem, report, startReceiver, tempDir, type TestReceiver } from './fixture.js';
 
 const TOKEN = 'hook-token-5fe1c2d9';
@@ -141,5 +143,40 @@ describe('a receiver that fails', () => {
 
     expect(elsewhere.posts).toEqual([]);
     expect(warnings()[0]).toMatch(/answered 307/);
+  });
+});
+
+describe('the network settings of the clearnox section', () => {
+  it('goes through clearnox.proxy, trusting clearnox.caFile, as the calls to Clearnox do', async () => {
+    const cert = selfSignedCertificate(['DNS:hooks.acme.test']);
+    cleanup.push(async () => cert.remove());
+    const r = await receiver(undefined, cert);
+    const proxy = await startConnectProxy({ targetPort: r.port });
+    cleanup.push(() => proxy.close());
+    const d = await tempDir();
+    cleanup.push(() => d.remove());
+    const loaded = await alertsMapping(d.dir, '  webhook:\n    url: ${env:ALERT_WEBHOOK}\n', { ALERT_WEBHOOK: `https://hooks.acme.test/hooks/${TOKEN}` }, '',
+      `  proxy:\n    url: ${proxy.url}\n  caFile: ${cert.certFile}\n`);
+    const { log, warnings } = memoryLog();
+
+    await sendAlerts(loaded, twoProblems(), { log });
+
+    expect(warnings()).toEqual([]);
+    expect(proxy.tunnels).toEqual(['hooks.acme.test:443']);
+    expect(r.posts.map((p) => [p.url, p.headers.host])).toEqual([[`/hooks/${TOKEN}`, 'hooks.acme.test']]);
+  });
+
+  it('a proxy that is down is named in the warning', async () => {
+    const port = await closedPort();
+    const d = await tempDir();
+    cleanup.push(() => d.remove());
+    const loaded = await alertsMapping(d.dir, '  webhook:\n    url: ${env:ALERT_WEBHOOK}\n', { ALERT_WEBHOOK: `https://hooks.acme.test/hooks/${TOKEN}` }, '',
+      `  proxy:\n    url: http://127.0.0.1:${port}\n`);
+    const { log, warnings, text } = memoryLog();
+
+    await sendAlerts(loaded, twoProblems(), { log });
+
+    expect(warnings()).toEqual([expect.stringContaining(`the webhook at hooks.acme.test could not be reached through the proxy http://127.0.0.1:${port} (from clearnox.proxy.url) (ECONNREFUSED)`)]);
+    expect(text()).not.toContain(TOKEN);
   });
 });

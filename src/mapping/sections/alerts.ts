@@ -99,7 +99,7 @@ export const WebhookAlertSchema = z
       .describe('`teams`: an Adaptive Card (Teams Workflows and incoming webhooks); `slack`: text and blocks; `json`: the alert\'s fields as JSON, for a script or a monitoring system.'),
   })
   .strict()
-  .describe('A JSON POST (Teams, Slack or your own receiver); through the proxy of HTTPS_PROXY/NO_PROXY when set.');
+  .describe('A JSON POST (Teams, Slack or your own receiver), through the same proxy and certificates as the calls to Clearnox (clearnox.proxy, else HTTPS_PROXY/NO_PROXY; clearnox.caFile, clearnox.systemCertificates).');
 
 export const AlertsSectionSchema = z
   .object({
