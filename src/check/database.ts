@@ -83,8 +83,8 @@ export async function checkSource(opts: {
 }): Promise<SourceCheck> {
   const { bound, label, ctx } = opts;
   const lines: CheckLine[] = [];
-  const warned = (title: string) => {
-    for (const w of opts.warnings()) lines.push({ status: 'warn', title, found: w });
+  const warned = (title: string, keep: (w: string) => boolean = () => true) => {
+    for (const w of opts.warnings()) if (keep(w)) lines.push({ status: 'warn', title, found: w });
   };
   const title = `Database${label}`;
   if (bound.adapter.type === 'none') {
@@ -107,7 +107,8 @@ export async function checkSource(opts: {
         version = `; its version could not be read (${messageOf(e)})`;
       }
       lines.push({ status: 'ok', title, found: `connected (source.type: ${bound.adapter.type})${version}` });
-      warned(title);
+      // SQL Server's warning of a login allowed to write is the account line's, told once.
+      warned(title, (w) => !(source.canWrite && w.includes('source.allowWriteAccess')));
       if (source.canWrite) {
         const account = `Database account${label}`;
         try {
