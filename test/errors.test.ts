@@ -36,6 +36,9 @@ import { RunBusyError } from '../src/pipeline/run-lock.js';
 import { StageError } from '../src/pipeline/stage-error.js';
 import { StreamFailure } from '../src/pipeline/zip-sink.js';
 import { BodyTooLarge } from '../src/sandbox/http.js';
+import { DpapiError } from '../src/secret-store/dpapi.js';
+import { PromptCancelled } from '../src/secret-store/read-value.js';
+import { SecretStoreError } from '../src/secret-store/store.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const api: ApiErrorInit = { status: 400, code: 'INVALID_PARAMETER', serverMessage: '', operation: 'entries' };
@@ -67,6 +70,9 @@ const SAMPLES: Record<string, () => Error> = {
   InterruptedError: () => new InterruptedError('SIGTERM'),
   SourceShapeError: () => new SourceShapeError('no column "path"'),
   RunBusyError: () => new RunBusyError('another run'),
+  SecretStoreError: () => new SecretStoreError('the secret store may be read by other accounts'),
+  DpapiError: () => new DpapiError('Key not valid for use in specified state.'),
+  PromptCancelled: () => new PromptCancelled('Cancelled at the prompt'),
   TemplateError: () => new TemplateError('no column "year"'),
   DocumentError: () => new DocumentError('not_found', 'no file'),
   InvalidDocumentError: () => new InvalidDocumentError('not_a_pdf', 'not a PDF'),

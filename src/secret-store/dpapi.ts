@@ -5,6 +5,7 @@
 // its environment, which stays readable for the process's whole life.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ClearnoxSyncError } from '../errors.js';
 import type { SecretScope } from './location.js';
 
 export interface PowerShellResult {
@@ -77,8 +78,10 @@ function script(call: 'Protect' | 'Unprotect', inputBase64: string, scope: Secre
   ].join('; ');
 }
 
-export class DpapiError extends Error {
+/** PowerShell or DPAPI refused: a person must act (set the secret again, as the right account). */
+export class DpapiError extends ClearnoxSyncError {
   override readonly name = 'DpapiError';
+  readonly kind = 'config';
 }
 
 async function call(run: PowerShellRunner, which: 'Protect' | 'Unprotect', input: Buffer, scope: SecretScope): Promise<Buffer> {
