@@ -56,7 +56,7 @@ describe('a generated key table', () => {
       '| --- | --- | --- | --- |',
       '| `host` | text | required | Name of the server. |',
       '| `port` | whole number, 1-65535 | `5432` | TCP port. |',
-      '| `password` | secret: `${env:…}` or `${file:…}` |  | Password: a reference such as `${env:DB_PASSWORD}`. |',
+      '| `password` | secret: `${env:…}`, `${file:…}` or `${secret:…}` |  | Password: a reference such as `${env:DB_PASSWORD}`. |',
       '| `url` | text (its password: a secret reference) |  | Instead of host and port. |',
       '| `timeoutSeconds` | number, > 0, ≤ 600 | `15` | Time allowed. |',
       '| `mode` | `off`, `verify-full` | `off` | TLS. |',
