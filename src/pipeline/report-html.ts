@@ -51,14 +51,20 @@ function countRows(report: RunReport): [string, number][] {
   return rows;
 }
 
-function entryTable(rows: readonly EntryResult[], withProblem: boolean): string {
+// A page that still opens from a mail when a wrong root made every file missing; the CSV has all.
+export const HTML_ROWS_SHOWN = 1000;
+
+function entryTable(all: readonly EntryResult[], withProblem: boolean): string {
+  const rows = all.slice(0, HTML_ROWS_SHOWN);
+  const more = all.length - rows.length;
   const head = (withProblem ? ['Problem'] : []).concat(ROW_FIELDS.map(([, label]) => label));
   const body = rows.map((e) => {
     const mark = e.problem === 'known' ? `known since ${e.firstReportedAt?.slice(0, 10) ?? '?'}` : 'new';
     const cells = (withProblem ? [mark] : []).concat(ROW_FIELDS.map(([key]) => String(e[key] ?? '')));
     return `<tr${withProblem ? ` class="${e.problem === 'known' ? 'known' : 'new'}"` : ''}>${cells.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`;
   });
-  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table>`;
+  const table = `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table>`;
+  return more > 0 ? `${table}\n<p>${escapeHtml(`... and ${more} more in the CSV and the JSON report.`)}</p>` : table;
 }
 
 /** The whole page; the caller masks secrets first, as for every output. */

@@ -10,7 +10,7 @@ import type { EntryResult } from '../../src/pipeline/outcomes.js';
 import { countResults, type RunReport } from '../../src/pipeline/report.js';
 import { CSV_COLUMNS, csvCell, reportCsv } from '../../src/pipeline/report-csv.js';
 import { reportFiles, writeReports } from '../../src/pipeline/report-files.js';
-import { reportHtml } from '../../src/pipeline/report-html.js';
+import { HTML_ROWS_SHOWN, reportHtml } from '../../src/pipeline/report-html.js';
 
 function report(entries: EntryResult[], more: Partial<RunReport> = {}): RunReport {
   return {
@@ -113,6 +113,14 @@ describe('the HTML summary', () => {
     // The rows needing no look come after, folded away.
     expect(html.indexOf('<details>')).toBeGreaterThan(knownRow);
     expect(html.indexOf('OD-5')).toBeGreaterThan(html.indexOf('<details>'));
+  });
+
+  it('shows at most HTML_ROWS_SHOWN rows a table, counting the rest', () => {
+    const many = Array.from({ length: HTML_ROWS_SHOWN + 7 }, (_, i): EntryResult => ({ entryId: `e${i}`, documentNumber: `FA-${i}`, outcome: 'file_missing', reasonCode: 'file_not_found', reason: 'no file' }));
+    const page = reportHtml(report(many));
+    expect(page.match(/<tr class="new">/g)).toHaveLength(HTML_ROWS_SHOWN);
+    expect(page).toContain('... and 7 more in the CSV and the JSON report.');
+    expect(reportCsv(report(many), ';').split('\r\n')).toHaveLength(HTML_ROWS_SHOWN + 7 + 2);
   });
 
   it('an aborted run says where it stopped, first', () => {
