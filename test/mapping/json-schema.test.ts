@@ -71,6 +71,8 @@ describe('the published JSON Schema', () => {
     expect(errors(schema, clearnox({ baseUrl: 'not a url' }))).not.toEqual([]);
     expect(errors(schema, clearnox({ dateFrom: '1/2/2024' }))).not.toEqual([]);
     expect(errors(schema, clearnox({ clientSecret: 'the-secret-itself' }))).toEqual(['$.clearnox.clientSecret: pattern']);
+    // What init writes: a value of the local secret store.
+    expect(errors(schema, clearnox({ clientSecret: '${secret:acme-clearnox-client-secret}' }))).toEqual([]);
   });
 
   it('lists each adapter type, with its own options', () => {
