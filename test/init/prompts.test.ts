@@ -92,3 +92,21 @@ describe('clearnox-sync init in a terminal', () => {
     expect(await readFile(result.file, 'utf8')).toMatch(/^ {2}baseUrl: https:\/\/eu\.clearnox\.example$/m);
   });
 });
+
+describe('Ctrl+C at one of init\'s questions', () => {
+  it('stops without writing the file or storing anything', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-init-tty-'));
+    const store = { place: { env: { CLEARNOX_SYNC_SECRETS: path.join(dir, 'secrets.json') }, platform: 'linux' as const } };
+    const tty = terminal([
+      ['Clearnox API address', '\r'],
+      ['Clearnox client id', 'c-1\r'],
+      ['Clearnox client secret', 'typed-Secret-77\r'],
+      ['Database server', '\u0003'],
+    ]);
+    const out = path.join(dir, 'stopped.yaml');
+    const run = runInit({ template: 'odoo', out, values: {}, scope: 'machine' }, { interactive: true, prompts: { input: tty.input, output: tty.output }, store, print: () => undefined });
+    await expect(run).rejects.toMatchObject({ name: 'PromptCancelled', kind: 'interrupted' });
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+    expect((await listSecrets(store)).secrets).toEqual([]);
+  });
+});
