@@ -101,7 +101,10 @@ export const runCommand: CommandModule<object, RunArgs> = {
     // then the run ends without it: a stop request always stops. A second one: leave at once.
     // Either way the state folder has what was sent, and the next run sends nothing twice.
     const onSignal = (signal: NodeJS.Signals) => {
-      if (stop.signal.aborted) process.exit(EXIT.ABORTED);
+      if (stop.signal.aborted) {
+        progress?.stop();
+        process.exit(EXIT.ABORTED);
+      }
       log.warn({ signal }, `${signal} received: stopping after the current step and writing the report (again to stop at once)`);
       stop.abort(new InterruptedError(signal));
       deadline = setTimeout(() => {
