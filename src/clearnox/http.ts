@@ -126,9 +126,17 @@ function classify(code: string | undefined, name: string | undefined): NetworkFa
 /** undici's words when the proxy answers the tunnel request (CONNECT) with anything but 200. */
 const TUNNEL_REFUSED = /^Proxy response \((\d{3})\) !== 200/;
 
-function tunnelStatus(err: unknown): number | undefined {
-  const m = err instanceof Error ? TUNNEL_REFUSED.exec(err.message) : null;
-  return m ? Number(m[1]) : undefined;
+/**
+ * The status a proxy answered the tunnel request with (407, 403, 502...), from what undici threw
+ * (request()'s error, or fetch's TypeError with it as `cause`); undefined for any other failure.
+ */
+export function tunnelStatus(err: unknown): number | undefined {
+  // fetch wraps it twice: TypeError('fetch failed') <- DOMException (cancelled) <- undici's error.
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const m = TUNNEL_REFUSED.exec(e.message);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
 }
 
 /**
@@ -141,7 +149,7 @@ export function toNetworkError(err: unknown, url: URL, operation: Operation, cal
   const cause = (err as { cause?: unknown } | undefined)?.cause ?? err;
   // The archive vanished or changed while being sent: a local failure, said as such.
   if (cause instanceof FileChangedError || LOCAL_FILE_CODES.has(errorCode(cause) ?? '')) throw cause;
-  const status = proxy ? (tunnelStatus(cause) ?? tunnelStatus(err)) : undefined;
+  const status = proxy ? tunnelStatus(err) : undefined;
   if (status !== undefined) {
     const failure: NetworkFailure = status === 407 ? 'proxy-auth' : status >= 502 && status <= 504 ? 'proxy-gateway' : 'proxy-denied';
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');

@@ -4,7 +4,9 @@
 // (and where it was set) rather than clearnox.baseUrl, with the exit code of the cause.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NetworkError } from '../../src/clearnox/errors.js';
-import { UndiciTransport, type HttpRequest } from '../../src/clearnox/http.js';
+import { fetch } from 'undici';
+import { UndiciTransport, tunnelStatus, type HttpRequest } from '../../src/clearnox/http.js';
+import { dispatcherFor } from '../../src/clearnox/proxy.js';
 import { exitCodeForError } from '../../src/cli/errors.js';
 import type { NetworkSection } from '../../src/mapping/sections/network.js';
 import { closedPort, startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';
@@ -228,5 +230,21 @@ describe('when the proxy is the problem, the error names it', () => {
     expect(e.message).toMatch(new RegExp(`^The TLS certificate of Clearnox at clearnox\\.test, received through the proxy ${p.url.replace(/\./g, '\\.')} \\(from clearnox\\.proxy\\.url\\), was not accepted`));
     expect(e.message).toMatch(/TLS-inspecting proxy .* clearnox\.caFile.* clearnox\.systemCertificates: true/);
     expect(exitCodeForError(e)).toBe(5);
+  });
+});
+
+describe('the status of a refused tunnel, for other HTTPS clients', () => {
+  it('is read from fetch\'s error as from request()\'s', async () => {
+    const p = await proxy();
+    environment({});
+    const dispatcher = dispatcherFor({ proxy: { url: p.url } }, '/', { timeoutMs: 5000 });
+    try {
+      const viaFetch = await fetch('https://clearnox.test/oauth/token', { dispatcher }).catch((x: unknown) => x);
+      expect(viaFetch).toBeInstanceOf(TypeError);
+      expect(tunnelStatus(viaFetch)).toBe(407);
+      expect(tunnelStatus(new Error('connect ECONNREFUSED 127.0.0.1:3128'))).toBeUndefined();
+    } finally {
+      await dispatcher.close();
+    }
   });
 });
