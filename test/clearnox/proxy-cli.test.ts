@@ -2,7 +2,7 @@
 // through clearnox.proxy or HTTPS_PROXY with Basic credentials to an HTTPS server trusted by
 // clearnox.caFile; when the proxy refuses the credentials or is down, or a key cannot work,
 // stderr names the proxy, the exit code says who must act, and the password shows nowhere.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -95,6 +95,20 @@ describe('the program behind a proxy', () => {
     expect(r.stderr).toContain(`The proxy ${proxy.url} (from clearnox.proxy.url) refused the credentials it was given while getting an access token from Clearnox at clearnox.test`);
     expect(r.stderr).not.toContain('not-the-proxy-password');
     expect(r.stderr).not.toMatch(/clearnox\.baseUrl/);
+  });
+
+  it('a run refused by the proxy: its log and report name the proxy, and hold no password', async () => {
+    const log = path.join(dir, 'run.log');
+    const report = path.join(dir, 'run-report.json');
+    const r = await cli(['run', '--config', await mapping('run.yaml', viaKey()), '--log-file', log, '--report', report], {
+      ...NO_PROXY_ENV,
+      CNX_SECRET: 'cnx-cli-secret-1',
+      PROXY_PASSWORD: 'Wr0ng-run-pass',
+    });
+    expect(r.code, r.stderr).toBe(5);
+    const written = [r.stdout, r.stderr, await readFile(log, 'utf8'), await readFile(report, 'utf8')].join('\n');
+    expect(written).toContain(`The proxy ${proxy.url} (from clearnox.proxy.url) refused the credentials`);
+    for (const secret of ['Wr0ng-run-pass', Buffer.from(`${USER}:Wr0ng-run-pass`).toString('base64'), 'cnx-cli-secret-1']) expect(written).not.toContain(secret);
   });
 
   it('the password of HTTPS_PROXY refused: exit code 5, and that password nowhere either', async () => {
