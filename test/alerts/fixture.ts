@@ -199,6 +199,7 @@ export interface ReceivedPost {
 
 export interface TestReceiver {
   url: string;
+  port: number;
   posts: ReceivedPost[];
   close(): Promise<void>;
 }
@@ -207,7 +208,7 @@ export interface TestReceiver {
  * An HTTP receiver on 127.0.0.1 answering each POST as `answer` says (200 by default; never, to
  * time out); HTTPS with the certificate given.
  */
-export async function startReceiver(answer: (res: http.ServerResponse) => void = (res) => res.end('ok'), tls?: { cert: string; key: string }): Promise<TestReceiver & { port: number }> {
+export async function startReceiver(answer: (res: http.ServerResponse) => void = (res) => res.end('ok'), tls?: { cert: string; key: string }): Promise<TestReceiver> {
   const posts: ReceivedPost[] = [];
   const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Buffer[] = [];

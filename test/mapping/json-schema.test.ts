@@ -59,7 +59,7 @@ describe('the published JSON Schema', () => {
   it('is draft 2020-12 with a title, the sections, and defaults not required', () => {
     const schema = mappingJsonSchema(builtinAdapters());
     expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: expect.any(String) });
-    expect(Object.keys(schema['properties'] as object)).toEqual(['version', 'clearnox', 'source', 'documents', 'match', 'upload', 'logs', 'report']);
+    expect(Object.keys(schema['properties'] as object)).toEqual(['version', 'clearnox', 'source', 'documents', 'match', 'upload', 'logs', 'report', 'alerts']);
     expect(schema['required']).toEqual(['clearnox', 'source', 'documents']);
     expect(errors(schema, sample)).toEqual([]);
   });

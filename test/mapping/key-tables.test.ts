@@ -20,7 +20,7 @@ describe('the key tables of README.md and docs/', () => {
   it('cover every section of the mapping file in the README, and every adapter with keys of its own in docs/', async () => {
     const regions = new Set((await Promise.all(DOCUMENTS_WITH_KEY_TABLES.map(read))).flatMap(generatedRegions));
     const readme = generatedRegions(await read('README.md'));
-    expect(readme).toEqual(['clearnox', 'source', 'documents', 'match', 'upload', 'report', 'logs']);
+    expect(readme).toEqual(['clearnox', 'source', 'documents', 'match', 'upload', 'report', 'logs', 'alerts']);
     const { databases, stores } = builtinAdapters();
     const withKeys = (a: { optionsSchema: unknown }) =>
       Object.values((a.optionsSchema as z.ZodObject).shape as Record<string, z.ZodType>).some((k) => !(unwrap(k) instanceof z.ZodNever));
