@@ -110,6 +110,19 @@ describe('SFTP', () => {
     expect(out).not.toContain(s.password);
   });
 
+  it('a changed host key: ✖ with the new fingerprint and the line to put in place of the pinned one, exit 5', async () => {
+    const s = sshd();
+    const root = await serverFolder('check-changed');
+    const source = 'source:\n  type: none\n  pathTemplate: "{{documentNumber}}.pdf"\n';
+    const documents = `documents:\n  type: sftp\n  host: ${s.host}\n  port: ${s.port}\n  username: ${s.username}\n  password: \${env:CNX_SFTP_PASSWORD}\n  hostKeyFingerprint: "${s.otherFingerprint}"\n  root: ${root}\n`;
+    const r = await cli(['check', '--config', await mappingFile(source, documents)], env({ CNX_SFTP_PASSWORD: s.password }));
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(5);
+    expect(out).toMatch(/^✖ Document store: the SFTP server .* which is not the one in documents\.hostKeyFingerprint .*nothing was sent to it\./m);
+    expect(out).toContain(`\n    documents:\n      hostKeyFingerprint: "${s.hostFingerprint}"\n    -> Once the fingerprint is confirmed with the server's administrator, put that line in place of documents.hostKeyFingerprint`);
+    expect(out).not.toMatch(/If the new key is genuine/);
+  });
+
   it('pinned: ✔ for the store and the document read over SFTP', async () => {
     const s = sshd();
     const root = await serverFolder('check-pinned');
