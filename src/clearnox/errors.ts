@@ -241,10 +241,15 @@ function proxyMessage(failure: NetworkFailure, host: string, operation: Operatio
       return `The host name of ${proxy} does not resolve ${doing} (${detail}): check its spelling in ${proxyKey(route)} and this machine's DNS.`;
     case 'timeout':
       return `No answer in time through ${proxy} ${doing} (${detail}): check that the proxy is running and reaches ${host}, or raise clearnox.timeoutSeconds for slow lines.`;
-    case 'proxy-auth':
-      return route.withCredentials
-        ? `${head} refused the credentials it was given ${doing} (${detail}): check clearnox.proxy.username and clearnox.proxy.password (or the user name and password in ${route.from}) with the proxy's administrator.`
-        : `${head} asked for authentication ${doing} (${detail}): set clearnox.proxy.username and clearnox.proxy.password (a reference such as \${env:PROXY_PASSWORD}).`;
+    case 'proxy-auth': {
+      const fromKey = route.from.startsWith('clearnox.');
+      if (route.withCredentials) {
+        const which = fromKey ? 'clearnox.proxy.username and clearnox.proxy.password' : `the user name and password in ${proxyKey(route)} (URL-encoded)`;
+        return `${head} refused the credentials it was given ${doing} (${detail}): check ${which} with the proxy's administrator.`;
+      }
+      const where = fromKey ? '' : ` in the mapping file, with clearnox.proxy.url, instead of ${route.from}`;
+      return `${head} asked for authentication ${doing} (${detail}): set clearnox.proxy.username and clearnox.proxy.password${where} (the password as a reference such as \${env:PROXY_PASSWORD}).`;
+    }
     case 'proxy-denied':
       return `${head} would not open a connection to ${host} ${doing} (${detail}): ask the proxy's administrator to allow ${host} for this machine, or list ${host} in clearnox.proxy.noProxy if it is reached without the proxy.`;
     case 'proxy-gateway':

@@ -115,6 +115,7 @@ describe('the program behind a proxy', () => {
     const r = await missing(await mapping('env-wrong.yaml', [`caFile: ${cert.certFile}`]), { HTTPS_PROXY: `http://${USER}:Wr0ng-env-pass@127.0.0.1:${proxy.port}` });
     expect(r.code, r.stderr).toBe(5);
     expect(r.stderr).toContain(`The proxy ${proxy.url} (from HTTPS_PROXY) refused the credentials`);
+    expect(r.stderr).toContain("check the user name and password in the variable HTTPS_PROXY (URL-encoded) with the proxy's administrator");
     expect(r.stdout + r.stderr).not.toContain('Wr0ng-env-pass');
   });
 

@@ -158,7 +158,7 @@ describe('when the proxy is the problem, the error names it', () => {
     expect(e.message).toBe(
       `The proxy ${p.url} (from clearnox.proxy.url) refused the credentials it was given while getting an access token from Clearnox at clearnox.test ` +
         '(it answered 407 Proxy Authentication Required to CONNECT clearnox.test:443): check clearnox.proxy.username and clearnox.proxy.password ' +
-        '(or the user name and password in clearnox.proxy.url) with the proxy\'s administrator.',
+        'with the proxy\'s administrator.',
     );
     expect(exitCodeForError(e)).toBe(5);
   });
@@ -168,7 +168,7 @@ describe('when the proxy is the problem, the error names it', () => {
     environment({ HTTPS_PROXY: p.url });
     const e = await failure({ caFile: cert.certFile });
     expect([e.failure, e.kind]).toEqual(['proxy-auth', 'config']);
-    expect(e.message).toMatch(new RegExp(`^The proxy http://127\\.0\\.0\\.1:${p.port} \\(from HTTPS_PROXY\\) asked for authentication .*: set clearnox\\.proxy\\.username and clearnox\\.proxy\\.password`));
+    expect(e.message).toMatch(new RegExp(`^The proxy http://127\\.0\\.0\\.1:${p.port} \\(from HTTPS_PROXY\\) asked for authentication .*: set clearnox\\.proxy\\.username and clearnox\\.proxy\\.password in the mapping file, with clearnox\\.proxy\\.url, instead of HTTPS_PROXY`));
     expect(e.message).not.toMatch(/clearnox\.baseUrl/);
     expect(exitCodeForError(e)).toBe(2);
   });
