@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sendAlerts, sendFailureAlerts } from '../../src/alerts/index.js';
 import { clearSecrets, registerSecret } from '../../src/secrets.js';
+import { listenLocally } from '../helpers/local-listener.js';
 import { selfSignedCertificate, type TestCertificate } from '../helpers/self-signed.js';
 import { alertsMapping, attached, CLIENT_SECRET, memoryLog, problem, readMail, report, startSmtp, tempDir, type TestSmtp } from './fixture.js';
 
@@ -137,6 +138,17 @@ describe('STARTTLS (the default)', () => {
     expect(server.mails).toEqual([]);
     expect(warnings()[0]).toMatch(/refused the login of alerts\.email\.username/);
     expect(text()).not.toContain(SMTP_PASSWORD);
+  });
+
+  it('gives up on a server that never answers after the time allowed, with a warning', async () => {
+    const silent = await listenLocally(() => undefined);
+    const loaded = await alertsMapping(dir.dir, emailYaml(silent.port, `    caFile: ${cert.certFile}\n`), ENV);
+    const { log, warnings } = memoryLog();
+
+    await sendAlerts(loaded, threeProblems(), { log, timeoutMs: 300 });
+    await silent.close();
+
+    expect(warnings()).toEqual([expect.stringMatching(/^The alert e-mail was not sent: the SMTP server 127\.0\.0\.1:\d+ did not answer in time/)]);
   });
 
   it('names a caFile it cannot read', async () => {
