@@ -49,11 +49,11 @@ export interface InitResult {
   toStore: string[];
 }
 
+/** Whether something is at `file`; a folder there cannot be replaced, even with --force. */
 async function exists(file: string): Promise<boolean> {
-  return lstat(file).then(
-    () => true,
-    () => false,
-  );
+  const info = await lstat(file).catch(() => null);
+  if (info?.isDirectory()) throw new UsageError(`${file} is a folder; give --out a file name in it, e.g. ${path.join(file, 'mapping.yaml')}`);
+  return info !== null;
 }
 
 function urlProblem(value: string): string | undefined {
@@ -77,7 +77,9 @@ export async function runInit(opts: InitOptions, io: InitIo): Promise<InitResult
   const templates = await listTemplates(io.templatesFolder);
   const template = await chooseTemplate(opts.template, templates, io);
   const file = path.resolve(opts.out ?? `${template.name}.yaml`);
-  if (!opts.force && (await exists(file))) {
+  const folder = await lstat(path.dirname(file)).catch(() => null);
+  if (!folder?.isDirectory()) throw new UsageError(`The folder ${path.dirname(file)} of ${file} does not exist; create it first, or give --out another path`);
+  if ((await exists(file)) && !opts.force) {
     throw new UsageError(`${file} already exists; nothing was written. Give another --out, or --force to replace it`);
   }
   const text = await readFile(template.file, 'utf8');
@@ -148,9 +150,15 @@ export async function runInit(opts: InitOptions, io: InitIo): Promise<InitResult
     await setSecret(name, value, { scope: opts.scope, readers: opts.readers ?? [] }, io.store);
     stored.push(name);
   }
-  if (opts.force) await rm(file, { force: true });
-  // Created new, never through a link or over a file that appeared meanwhile.
-  await writeFile(file, written, { flag: 'wx' });
+  try {
+    if (opts.force) await rm(file, { force: true });
+    // Created new, never through a link or over a file that appeared meanwhile.
+    await writeFile(file, written, { flag: 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'this account may not write there' : code === 'EEXIST' ? 'a file appeared there meanwhile' : (code ?? String(e));
+    throw new UsageError(`${file} could not be written (${why})${stored.length ? `; the secrets ${stored.join(', ')} were stored` : ''}`);
+  }
 
   const toStore = [...names].filter(([k]) => !secrets.has(k)).map(([, n]) => n);
   io.print(`Wrote ${file} from the template ${template.name}.`);

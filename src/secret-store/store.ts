@@ -62,6 +62,8 @@ async function readStore(file: string, platform: NodeJS.Platform): Promise<Store
   try {
     const handle = await openRegularFile(file);
     try {
+      // Windows has no modes: there the folder's permissions guard the store (windows-acl.ts, or
+      // the account's own profile), and DPAPI its values.
       if (platform !== 'win32' && process.platform !== 'win32') {
         const info = await handle.stat();
         if ((info.mode & 0o077) !== 0) {

@@ -96,6 +96,15 @@ describe('clearnox-sync init, not in a terminal', () => {
     expect(await readFile(link, 'utf8')).toMatch(/^# yaml-language-server/);
   });
 
+  it('exits 2 before asking anything when --out names a folder or a folder that does not exist', async () => {
+    const folder = await cliWithInput([...ODOO, '--out', dir, '--force'], '', env);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`${dir} is a folder; give --out a file name in it, e.g. ${path.join(dir, 'mapping.yaml')}`);
+    const nowhere = await cliWithInput([...ODOO, '--out', path.join(dir, 'no', 'acme.yaml')], '', env);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain(`The folder ${path.join(dir, 'no')} of ${path.join(dir, 'no', 'acme.yaml')} does not exist; create it first, or give --out another path`);
+  });
+
   it('has --help saying secrets are never options', async () => {
     const help = await cliWithInput(['init', '--help'], '', env);
     expect(help.code).toBe(0);
