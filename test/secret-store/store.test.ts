@@ -91,10 +91,12 @@ describe('the store on Windows, with a fake PowerShell', () => {
     const icacls: string[][] = [];
     const secret = 'Wi-Secret-Ünï-4711';
     // The environment holds a secret a mapping file may read through ${env:}: PowerShell must not get it.
-    const env = { PATH: ps.path, ProgramData: path.join(dir, 'ProgramData'), APPDATA: path.join(dir, 'AppData'), CLEARNOX_CLIENT_SECRET: 'env-Secret-8812' };
+    // The store's file by the override: Windows paths (ProgramData's, APPDATA's) mean nothing on this system.
+    const store = path.join(dir, 'ProgramData', 'clearnox-sync', 'secrets.json');
+    const env = { PATH: ps.path, CLEARNOX_SYNC_SECRETS: store, CLEARNOX_CLIENT_SECRET: 'env-Secret-8812' };
     const opts: StoreOptions = { place: { env, platform: 'win32' }, icacls: async (args) => void icacls.push(args) };
     const file = await setSecret('clearnox-client-secret', secret, { scope: 'machine', readers: ['ACME\\svc-clearnox'] }, opts);
-    expect(file).toBe(path.win32.join(env.ProgramData, 'clearnox-sync', 'secrets.json'));
+    expect(file).toBe(store);
     expect(icacls).toEqual([[path.dirname(file), '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F', 'ACME\\svc-clearnox:(OI)(CI)RX']]);
 
     const stored = await readFile(file, 'utf8');
@@ -121,14 +123,15 @@ describe('the store on Windows, with a fake PowerShell', () => {
     expect(calls[1]!.stdin).toContain('ProtectedData]::Unprotect(');
   });
 
-  it('keeps a user-scope secret in the account profile, and says why one protected for another account does not open', async () => {
+  it('protects a user-scope secret for the account, leaves the folder as it is, and says why one protected for another account does not open', async () => {
     const ps = await fakePowerShell();
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cnx-win-secrets-'));
-    const env = { PATH: ps.path, ProgramData: path.join(dir, 'ProgramData'), APPDATA: path.join(dir, 'AppData') };
+    const store = path.join(dir, 'AppData', 'clearnox-sync', 'secrets.json');
+    const env = { PATH: ps.path, CLEARNOX_SYNC_SECRETS: store };
     const icacls: string[][] = [];
     const opts: StoreOptions = { place: { env, platform: 'win32' }, icacls: async (args) => void icacls.push(args) };
     const file = await setSecret('db-password', 'user-Scoped-551', { scope: 'user' }, opts);
-    expect(file).toBe(path.win32.join(env.APPDATA, 'clearnox-sync', 'secrets.json'));
+    expect(file).toBe(store);
     expect(icacls).toEqual([]); // the profile is the account's own
     expect((await ps.calls())[0]!.stdin).toMatch(/DataProtectionScope\]::CurrentUser\)/);
     // The blob as another account (or a copy with the scope changed) would see it: DPAPI refuses.
@@ -141,7 +144,7 @@ describe('the store on Windows, with a fake PowerShell', () => {
   });
 
   it('names the command that stores a missing secret for the task', async () => {
-    const env = { ProgramData: 'C:\\ProgramData', APPDATA: path.join(os.tmpdir(), 'cnx-none', 'AppData') };
+    const env = { CLEARNOX_SYNC_SECRETS: path.join(await mkdtemp(path.join(os.tmpdir(), 'cnx-none-')), 'secrets.json') };
     const got = await secretLookup({ place: { env, platform: 'win32' } })('clearnox-client-secret');
     expect((got as { error: string }).error).toContain('clearnox-sync secret set clearnox-client-secret --reader DOMAIN\\account');
   });
