@@ -1,7 +1,11 @@
 // Reading what Windows reads: the task file, its event query, Task Scheduler's own events, and a
 // command line split as Windows programs split it.
+import { createRequire } from 'node:module';
 import { DOMParser, type Document, type Element } from '@xmldom/xmldom';
-import xpath from 'xpath';
+
+// Loaded without its types: xpath.d.ts brings in TypeScript's DOM library, whose Blob and fetch
+// types then replace Node's in every file of the type check (a Buffer is no longer a BlobPart).
+const xpath = createRequire(import.meta.url)('xpath') as { select(expression: string, node: unknown): unknown };
 
 /** A strict parse: any error xmldom reports (not only fatal ones) fails the test. */
 export function parseXml(text: string): Document {
@@ -69,7 +73,7 @@ export function taskSchedulerEvent(eventId: number, taskName: string): string {
  */
 export function selects(selectExpression: string, eventXml: string): boolean {
   const doc = parseXml(eventXml.replace(/ xmlns="[^"]*"/, ''));
-  const result = xpath.select(selectExpression, doc as unknown as Node);
+  const result = xpath.select(selectExpression, doc);
   if (typeof result !== 'boolean') throw new Error(`the query is not a condition: ${String(result)}`);
   return result;
 }
