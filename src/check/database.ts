@@ -4,6 +4,7 @@
 import type { AdapterContext, DatabaseSource, SourceRow } from '../../adapters/types.js';
 import type { Entry } from '../clearnox/contract.js';
 import type { BoundSource, LoadedMapping } from '../mapping/schema.js';
+import { placeQueryError } from '../mapping/query-place.js';
 import { groupEntries } from '../match/groups.js';
 import type { Normaliser } from '../match/normalise.js';
 import { abortKind } from '../pipeline/classify.js';
@@ -78,6 +79,8 @@ export async function checkSource(opts: {
   noNumbers: string;
   normalise: Normaliser;
   ctx: AdapterContext;
+  /** The mapping file, so that a query the database refuses is told at its line, as a run tells it. */
+  mappingFile: string;
   /** Warnings the adapter logged, taken as they come. */
   warnings: () => string[];
 }): Promise<SourceCheck> {
@@ -148,7 +151,8 @@ async function tryQuery(source: DatabaseSource, opts: Parameters<typeof checkSou
   try {
     found = await lookupDocuments(recording(source, rows), opts.bound.section, groups, opts.normalise);
   } catch (e) {
-    lines.push({ status: 'fail', title, found: messageOf(e), kind: abortKind(e) });
+    const placed = await placeQueryError(e, opts.mappingFile);
+    lines.push({ status: 'fail', title, found: messageOf(placed), kind: abortKind(placed) });
     return [];
   }
   const documents: FoundDocument[] = [];

@@ -79,7 +79,7 @@ export async function runChecks(opts: CheckOptions): Promise<CheckLine[]> {
   const today = opts.today ?? new Date().toISOString().slice(0, 10);
   const found: FoundDocument[] = [];
   for (const s of sourcesToCheck(loaded, clearnox.entries, opts.numbers, today)) {
-    const checked = await checkSource({ ...s, normalise, ctx, warnings: taken });
+    const checked = await checkSource({ ...s, normalise, ctx, mappingFile: loaded.file, warnings: taken });
     emit(...checked.lines);
     found.push(...checked.documents);
   }

@@ -101,6 +101,17 @@ describe('check', () => {
     expect(r.stdout).toMatch(/^✔ Document store: reached /m);
   });
 
+  it('tells a query the database refuses at its line of the mapping file, as a run does (exit 2)', async () => {
+    const { file } = await customer();
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('FROM invoices WHERE', 'FROM invoices WHERE WHERE'));
+    const line = text.split('\n').findIndex((l) => l.includes('FROM invoices WHERE')) + 1;
+    const r = await cli(['check', '--config', file, '--number', 'FA-1'], env);
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/^✖ Database query: The mapping file .*mapping\.yaml has a problem:$/m);
+    expect(r.stdout).toMatch(new RegExp(`^mapping\\.yaml:${line} source\\.query: .*near "WHERE": syntax error`, 'm'));
+  });
+
   it('stops at a wrong mapping file with one ✖ and exits 2', async () => {
     const { file } = await customer();
     await writeFile(file, 'version: 1\nclearnox: {}\n');

@@ -2,6 +2,7 @@
 // objects, the connection replaced by one that answers each statement (as in
 // test/adapters/database/mssql-rights.test.ts). What is tested is what check tells of the server's
 // version and of a login allowed to write.
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,7 @@ async function check(over: Record<string, unknown>) {
     noNumbers: '',
     normalise: makeNormaliser(MatchSectionSchema.parse({})),
     ctx: { baseDir: process.cwd(), log: { debug() {}, info() {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') } },
+    mappingFile: path.join(process.cwd(), 'mapping.yaml'),
     warnings: () => warnings.splice(0),
   });
 }
