@@ -35,6 +35,7 @@ import { SourceShapeError } from '../src/pipeline/lookup.js';
 import { RunBusyError } from '../src/pipeline/run-lock.js';
 import { StageError } from '../src/pipeline/stage-error.js';
 import { StreamFailure } from '../src/pipeline/zip-sink.js';
+import { AlertNotSentError } from '../src/alerts/not-sent.js';
 import { BodyTooLarge } from '../src/sandbox/http.js';
 import { DpapiError } from '../src/secret-store/dpapi.js';
 import { PromptCancelled } from '../src/secret-store/read-value.js';
@@ -79,13 +80,15 @@ const SAMPLES: Record<string, () => Error> = {
   BodyTooLarge: () => new BodyTooLarge('request body over 4096 bytes'),
   StreamFailure: () => new StreamFailure(new DocumentError('connection_lost', 'gone')),
   FileChangedError: () => new FileChangedError('archive-0001.zip changed while it was sent'),
+  AlertNotSentError: () => new AlertNotSentError('the webhook at hooks.example.com answered 500'),
   StageError: () => new StageError('reading the documents', new ConnectionLost('gone')),
 };
 
 // Failures a run counts per document or a server answers, which never end a run or a command as
-// such, and the step a run ended in (StageError, whose kind is its cause's): they name themselves
-// but carry no error kind.
-const NOT_RUN_ERRORS = new Set(['DocumentError', 'InvalidDocumentError', 'BodyTooLarge', 'StreamFailure', 'StageError']);
+// such, an alert that could not be sent (a warning: the run's exit code stays its own), and the
+// step a run ended in (StageError, whose kind is its cause's): they name themselves but carry no
+// error kind.
+const NOT_RUN_ERRORS = new Set(['DocumentError', 'InvalidDocumentError', 'BodyTooLarge', 'StreamFailure', 'AlertNotSentError', 'StageError']);
 // Never made as such: only their subclasses are.
 const ABSTRACT = new Set(['ClearnoxSyncError', 'ClearnoxError', 'ClearnoxApiError']);
 // Read from the source rather than imported: some modules do their work when imported.

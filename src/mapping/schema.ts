@@ -225,8 +225,8 @@ export function buildMappingSchema(adapters: AdapterSets) {
       match: MatchSectionSchema.default(MatchSectionSchema.parse({})),
       upload: UploadSectionSchema.default(UploadSectionSchema.parse({})),
       logs: LogsSectionSchema.default(LogsSectionSchema.parse({})),
-      alerts: AlertsSectionSchema.optional(),
       report: ReportSectionSchema.default(ReportSectionSchema.parse({})),
+      alerts: AlertsSectionSchema.optional(),
     })
     .strict()
     .superRefine((m, ctx) => {
@@ -279,8 +279,8 @@ export interface Mapping {
   match: MatchSection;
   upload: UploadSection;
   logs: LogsSection;
-  alerts?: AlertsSection;
   report: ReportSection;
+  alerts?: AlertsSection;
 }
 
 /** A loaded mapping file, with where it came from. */

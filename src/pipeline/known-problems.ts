@@ -4,6 +4,7 @@
 // still lists them all. The history lives in the state folder, one record per current problem:
 // a problem that a completed run no longer has is forgotten, and is new again if it comes back.
 import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
@@ -85,6 +86,11 @@ export class ProblemHistory {
   /** Writes what mark() found; a failure costs only problems told as new again, so it is only a warning. */
   async save(): Promise<void> {
     if (!this.next) return;
+    // No problem left: no file, rather than an empty list in the state folder.
+    if (this.next.length === 0) {
+      await rm(this.file, { force: true }).catch(() => undefined);
+      return;
+    }
     const history: z.infer<typeof HistorySchema> = { version: 1, mappingFile: path.resolve(this.mappingFile), problems: this.next };
     try {
       await writeFileReplacing(this.file, JSON.stringify(history) + '\n');

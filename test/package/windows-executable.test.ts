@@ -105,10 +105,25 @@ describe('the Windows executable under Wine', () => {
       expect(r.stderr).not.toContain(SANDBOX_CLIENT_SECRET);
       expect(r.stdout).not.toContain(SANDBOX_CLIENT_SECRET);
       expect(r.status, r.stdout + r.stderr).toBe(4);
-      const reports = await readdir(path.join(work, 'reports'));
-      expect(reports).toHaveLength(1);
-      expect(reports[0]).toMatch(/^run-\d{8}-\d{6}.*\.json$/);
-      const report = JSON.parse(await readFile(path.join(work, 'reports', reports[0]!), 'utf8'));
+      // The JSON report, and the CSV and HTML summary beside it.
+      const reports = (await readdir(path.join(work, 'reports'))).sort();
+      expect(reports).toHaveLength(3);
+      expect(reports[2]).toMatch(/^run-\d{8}-\d{6}.*\.json$/);
+      const stem = reports[2]!.slice(0, -'.json'.length);
+      expect(reports).toEqual([`${stem}.csv`, `${stem}.html`, `${stem}.json`]);
+      const csv = await readFile(path.join(work, 'reports', `${stem}.csv`));
+      expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      expect(csv.toString('utf8')).toContain('FA-2 été.pdf');
+      // The plain-text log, written by the real win32 code path: a byte-order mark and CRLF for Notepad.
+      const logs = await readdir(path.join(work, 'config', 'clearnox-sync-logs'));
+      expect(logs).toHaveLength(1);
+      const log = await readFile(path.join(work, 'config', 'clearnox-sync-logs', logs[0]!));
+      expect([...log.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+      const logText = log.toString('utf8');
+      expect(logText.split('\n').length).toBeGreaterThan(3);
+      expect(logText.replace(/\r\n/g, '')).not.toContain('\n');
+      expect(logText).not.toContain(SANDBOX_CLIENT_SECRET);
+      const report = JSON.parse(await readFile(path.join(work, 'reports', reports[2]!), 'utf8'));
       const outcomes = Object.fromEntries(report.entries.map((e: { entryId: string; outcome: string; reasonCode: string }) => [e.entryId, `${e.outcome}/${e.reasonCode}`]));
       expect(outcomes).toMatchObject({ e1: 'would_attach/checked', e2: 'would_attach/checked' });
       expect(outcomes['e3']).toMatch(/^invalid_document\//);

@@ -106,6 +106,11 @@ describe('ProblemHistory in the state folder', () => {
     await second.save();
     // e2 was fixed: one record per current problem, no more.
     expect(JSON.parse(await readFile(file, 'utf8')).problems.map((p: ProblemRecord) => p.entryId)).toEqual(['e1', 'e3']);
+    // Every problem fixed: the file goes, rather than an empty list left in the state folder.
+    const third = open();
+    third.mark(report([], { startedAt: DAY2 }));
+    await third.save();
+    await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('a dry run reads the history and never writes it', async () => {
