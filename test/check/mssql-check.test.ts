@@ -1,10 +1,7 @@
 // `check` on SQL Server, with no server: knex's real SQL Server client and tedious's Request
-// objects, the connection replaced by one that answers each statement (as in
-// test/adapters/database/mssql-rights.test.ts). What is tested is what check tells of the server's
+// objects, the connection replaced by one that answers each statement (test/helpers/recording-mssql.ts). What is tested is what check tells of the server's
 // version and of a login allowed to write.
 import path from 'node:path';
-import { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MSSQL_RIGHTS_QUERY, type WriteRight } from '../../adapters/database/mssql-rights.js';
 import { mssqlAdapter } from '../../adapters/database/mssql.js';
@@ -13,39 +10,16 @@ import { bindSources } from '../../src/mapping/bind.js';
 import { MatchSectionSchema, type SourceSection } from '../../src/mapping/schema.js';
 import { makeNormaliser } from '../../src/match/normalise.js';
 import { entry } from '../helpers/entries.js';
-
-const require = createRequire(import.meta.url);
-const MssqlClient = require('knex/lib/dialects/mssql/index.js') as { prototype: Record<string, unknown> };
+import { recordMssql } from '../helpers/recording-mssql.js';
 
 type Answer = (sql: string) => object[];
 
-class AnsweringConnection extends EventEmitter {
-  state = { name: 'LoggedIn' };
-  connected = true;
-  constructor(private readonly answer: Answer) {
-    super();
-  }
-  execSql(request: EventEmitter & { sqlTextOrProcedure: string; callback(err: Error | null, rowCount?: number): void }): void {
-    const rows = this.answer(request.sqlTextOrProcedure);
-    setImmediate(() => {
-      for (const row of rows) request.emit('row', Object.entries(row).map(([colName, value]) => ({ metadata: { colName }, value })));
-      request.callback(null, rows.length);
-    });
-  }
-  close(): void {
-    this.connected = false;
-    setImmediate(() => this.emit('end'));
-  }
-}
-
 let answer: Answer = () => [];
-const original = MssqlClient.prototype['acquireRawConnection'];
+let recording: ReturnType<typeof recordMssql>;
 beforeEach(() => {
-  MssqlClient.prototype['acquireRawConnection'] = async () => new AnsweringConnection((sql) => answer(sql));
+  recording = recordMssql((sql) => answer(sql));
 });
-afterEach(() => {
-  MssqlClient.prototype['acquireRawConnection'] = original;
-});
+afterEach(() => recording.restore());
 
 const owner: WriteRight = { right: 'db_owner', on: 'database role', via: null, login: 'clearnox', user: 'clearnox', database: 'BIJOU' };
 const answers = (rights: WriteRight[]): Answer => (sql) => {

@@ -44,14 +44,18 @@ class RecordingConnection extends EventEmitter {
 }
 
 /** Until `restore()`, every SQL Server connection knex opens is a recording one answering with `answer`. */
-export function recordMssql(answer: MssqlAnswer): { sent: SentStatement[]; restore(): void } {
+export function recordMssql(answer: MssqlAnswer): { sent: SentStatement[]; closed(): number; restore(): void } {
   const sent: SentStatement[] = [];
+  let closed = 0;
   const original = MssqlClient.prototype['acquireRawConnection'];
   MssqlClient.prototype['acquireRawConnection'] = async function (this: { _generateConnection(): { options: { database: string } } }) {
-    return new RecordingConnection(this._generateConnection().options.database, answer, sent);
+    const connection = new RecordingConnection(this._generateConnection().options.database, answer, sent);
+    connection.once('end', () => (closed += 1));
+    return connection;
   };
   return {
     sent,
+    closed: () => closed,
     restore: () => {
       MssqlClient.prototype['acquireRawConnection'] = original;
     },

@@ -2,7 +2,6 @@
 // tedious's own Request objects, with the connection to the server replaced by one that records
 // each statement and answers with rows. What is tested is the exact statement that asks the
 // login's rights, and what the adapter decides from the rows a server would return.
-import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MSSQL_RIGHTS_QUERY, type WriteRight } from '../../../adapters/database/mssql-rights.js';
@@ -13,55 +12,17 @@ import { makeNormaliser } from '../../../src/match/normalise.js';
 import { bindSources } from '../../../src/mapping/bind.js';
 import { lookupByCompany } from '../../../src/pipeline/company-sources.js';
 import { entry } from '../../helpers/entries.js';
+import { recordMssql, type MssqlAnswer } from '../../helpers/recording-mssql.js';
 
 const require = createRequire(import.meta.url);
-const MssqlClient = require('knex/lib/dialects/mssql/index.js') as { prototype: Record<string, unknown> };
 const { RequestError } = require('tedious') as { RequestError: new (message: string, code?: string) => Error & { number?: number } };
 
-type Answer = (sql: string, database: string) => object[] | Error;
-
-/** What a tedious Connection does for knex: execSql(request) streams rows, then calls back. */
-class RecordingConnection extends EventEmitter {
-  state = { name: 'LoggedIn' };
-  connected = true;
-  constructor(
-    readonly database: string,
-    private readonly answer: Answer,
-    private readonly sent: { database: string; sql: string; parameters: unknown[] }[],
-  ) {
-    super();
-  }
-  execSql(request: EventEmitter & { sqlTextOrProcedure: string; parameters: { value: unknown }[]; callback(err: Error | null, rowCount?: number): void }): void {
-    this.sent.push({ database: this.database, sql: request.sqlTextOrProcedure, parameters: request.parameters.map((p) => p.value) });
-    const answer = this.answer(request.sqlTextOrProcedure, this.database);
-    setImmediate(() => {
-      if (answer instanceof Error) return request.callback(answer);
-      for (const row of answer) request.emit('row', Object.entries(row).map(([colName, value]) => ({ metadata: { colName }, value })));
-      request.callback(null, answer.length);
-    });
-  }
-  close(): void {
-    this.connected = false;
-    setImmediate(() => this.emit('end'));
-  }
-}
-
-let sent: { database: string; sql: string; parameters: unknown[] }[] = [];
-let closed = 0;
-let answer: Answer = () => [];
-const original = MssqlClient.prototype['acquireRawConnection'];
+let recording: ReturnType<typeof recordMssql>;
+let answer: MssqlAnswer = () => [];
 beforeEach(() => {
-  sent = [];
-  closed = 0;
-  MssqlClient.prototype['acquireRawConnection'] = async function (this: { _generateConnection(): { options: { database: string } } }) {
-    const conn = new RecordingConnection(this._generateConnection().options.database, (sql, db) => answer(sql, db), sent);
-    conn.once('end', () => (closed += 1));
-    return conn;
-  };
+  recording = recordMssql((sql, db) => answer(sql, db));
 });
-afterEach(() => {
-  MssqlClient.prototype['acquireRawConnection'] = original;
-});
+afterEach(() => recording.restore());
 
 function recordingLog() {
   const lines: { level: string; obj: object; msg: string }[] = [];
@@ -70,7 +31,7 @@ function recordingLog() {
 }
 
 const right = (over: Partial<WriteRight>): WriteRight => ({ right: 'INSERT', on: 'database', via: null, login: 'clearnox', user: 'clearnox', database: 'BIJOU', ...over });
-const rightsAre = (rows: WriteRight[], lookup: object[] = []): Answer => (sql) => (sql === 'select 1' ? [{ '': 1 }] : sql === MSSQL_RIGHTS_QUERY ? rows : lookup);
+const rightsAre = (rows: WriteRight[], lookup: object[] = []): MssqlAnswer => (sql) => (sql === 'select 1' ? [{ '': 1 }] : sql === MSSQL_RIGHTS_QUERY ? rows : lookup);
 
 const SAGE = 'SELECT DO_Piece AS documentNumber FROM dbo.F_DOCENTETE WHERE DO_Piece IN (:documentNumbers)';
 const options = (over: Record<string, unknown> = {}) =>
@@ -84,8 +45,8 @@ describe('SQL Server: the login\'s rights, read at connect', () => {
     const source = await open({ baseDir: process.cwd(), log });
     expect(await source.lookup({ documentNumbers: ['FA1'], normalizedNumbers: ['FA1'] })).toEqual([{ documentNumber: 'FA1' }]);
     await source.close();
-    expect(sent.map((s) => s.sql)).toEqual(['select 1', MSSQL_RIGHTS_QUERY, 'SELECT DO_Piece AS documentNumber FROM dbo.F_DOCENTETE WHERE DO_Piece IN (@p0)']);
-    expect(sent[1]!.parameters).toEqual([]);
+    expect(recording.sent.map((s) => s.sql)).toEqual(['select 1', MSSQL_RIGHTS_QUERY, 'SELECT DO_Piece AS documentNumber FROM dbo.F_DOCENTETE WHERE DO_Piece IN (@p0)']);
+    expect(recording.sent[1]!.parameters).toEqual([]);
     // What the statement asks, as SQL Server's own functions answer it for this login.
     for (const part of [
       "IS_SRVROLEMEMBER(N'sysadmin') = 1",
@@ -119,8 +80,8 @@ describe('SQL Server: the login\'s rights, read at connect', () => {
     expect(message).toContain('source.allowWriteAccess: true');
     expect(message).not.toContain('pw-not-shown-9182');
     // Nothing was looked up, and the connection was closed.
-    expect(sent.map((s) => s.sql)).toEqual(['select 1', MSSQL_RIGHTS_QUERY]);
-    expect(closed).toBe(1);
+    expect(recording.sent.map((s) => s.sql)).toEqual(['select 1', MSSQL_RIGHTS_QUERY]);
+    expect(recording.closed()).toBe(1);
   });
 
   it.each([
@@ -164,7 +125,7 @@ describe('SQL Server: the login\'s rights, read at connect', () => {
     const e = await open({ baseDir: process.cwd(), log: recordingLog().log }).catch((x: Error) => x);
     expect(e).toBeInstanceOf(AdapterConfigError);
     expect((e as Error).message).toMatch(/^source: what the login "clearnox" may do on the database "BIJOU" of the SQL Server at sql01:1433 could not be read \('IS_ROLEMEMBER' is not a recognized/);
-    expect(closed).toBe(1);
+    expect(recording.closed()).toBe(1);
     const { lines, log } = recordingLog();
     await (await open({ baseDir: process.cwd(), log }, { allowWriteAccess: true })).close();
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([expect.stringMatching(/could not be read .*; going on since source\.allowWriteAccess is true/)]);
@@ -194,12 +155,12 @@ describe('SQL Server: the login\'s rights, read at connect', () => {
       });
 
     await expect(run(section({}), recordingLog().log)).rejects.toThrow(/can change the database "BIJOU2"/);
-    expect(sent.filter((s) => s.sql === MSSQL_RIGHTS_QUERY).map((s) => s.database)).toEqual(['BIJOU', 'BIJOU2']);
+    expect(recording.sent.filter((s) => s.sql === MSSQL_RIGHTS_QUERY).map((s) => s.database)).toEqual(['BIJOU', 'BIJOU2']);
 
-    sent = [];
+    recording.sent.length = 0;
     const { lines, log } = recordingLog();
     await run(section({ allowWriteAccess: true }), log);
-    expect(sent.filter((s) => s.sql === MSSQL_RIGHTS_QUERY).map((s) => s.database)).toEqual(['BIJOU', 'BIJOU2']);
+    expect(recording.sent.filter((s) => s.sql === MSSQL_RIGHTS_QUERY).map((s) => s.database)).toEqual(['BIJOU', 'BIJOU2']);
     expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([expect.stringContaining('can change the database "BIJOU2"')]);
   });
 });
