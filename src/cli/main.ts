@@ -30,15 +30,16 @@ async function main(): Promise<void> {
     await yargs(hideBin(process.argv))
       .scriptName('clearnox-sync')
       .usage('$0 <command> [options]\n\nAttaches invoice PDFs from the accounting database and file servers to Clearnox entries.')
-      .command(runCommand)
+      // In the order a customer is set up: write the mapping file, check it, run it, schedule it.
+      .command(initCommand)
       .command(checkCommand)
+      .command(runCommand)
+      .command(scheduleCommand)
+      .command(secretCommand)
       .command(missingCommand)
       .command(sandboxCommand)
       .command(demoCommand)
-      .command(scheduleCommand)
-      .command(secretCommand)
-      .command(initCommand)
-      .demandCommand(1, 'Give a command: run, check, missing, sandbox, demo, schedule, secret or init.')
+      .demandCommand(1, 'Give a command: init, check, run, schedule, secret, missing, sandbox or demo.')
       .strict()
       // yargs gathers a repeated option into a list, which no command expects: which one was meant?
       .check((argv) => {
