@@ -40,6 +40,22 @@ describe('filling a template', () => {
     }
   });
 
+  it('shows the optional sections in every template as comments that load as written once uncommented', async () => {
+    for (const t of await listTemplates()) {
+      const text = await readFile(t.file, 'utf8');
+      const lines = text.split('\n');
+      const from = lines.findIndex((l) => l.startsWith('# ---- Optional settings'));
+      expect(from, t.name).toBeGreaterThan(0);
+      // What a person does: remove the "# " of each key line below the heading.
+      const uncommented = lines.map((l, i) => (i > from && /^# +[a-zA-Z]+:/.test(l) ? l.slice(2) : l)).join('\n');
+      const loaded = await parseMapping(uncommented, `/x/${t.name}.yaml`, builtinAdapters(), { env: { CLEARNOX_CLIENT_SECRET: 's3cret-x', ODOO_DB_PASSWORD: 'pw-x', DOLIBARR_DB_PASSWORD: 'pw-x', SAGE_DB_PASSWORD: 'pw-x', ERPNEXT_DB_PASSWORD: 'pw-x', B1_DB_PASSWORD: 'pw-x', SFTP_PASSWORD: 'pw-x' }, secrets: async (n) => ({ value: n === 'teams-webhook' ? 'https://acme.webhook.office.com/webhookb2/x' : `value-of-${n}` }) });
+      expect(loaded.mapping.report, t.name).toEqual({ csvSeparator: ';', problems: 'new' });
+      expect(loaded.mapping.logs, t.name).toMatchObject({ folder: 'clearnox-sync-logs', keepDays: 30, keepRuns: 100 });
+      expect(loaded.mapping.alerts?.email, t.name).toMatchObject({ host: 'smtp.acme.local', port: 587, security: 'starttls', to: ['compta@acme.local'] });
+      expect(loaded.mapping.alerts?.webhook, t.name).toMatchObject({ format: 'teams' });
+    }
+  });
+
   it('names secrets after the mapping file, with only the characters a secret name takes', () => {
     expect(secretName('C:\\clearnox\\ACME Sàrl.yaml', 'db-password')).toBe('ACME-S-rl-db-password');
     expect(secretName('/srv/acme.yml', 'clearnox-client-secret')).toBe('acme-clearnox-client-secret');
