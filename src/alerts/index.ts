@@ -22,18 +22,19 @@ function filesOf(opts: AlertFiles): AlertFiles {
   return { ...(opts.reportFile ? { reportFile: opts.reportFile } : {}), ...(opts.logFile ? { logFile: opts.logFile } : {}) };
 }
 
-async function deliver(loaded: LoadedMapping, content: AlertContent, opts: AlertOptions): Promise<void> {
+/** Sends by every way the mapping file gives; whether at least one of them reached someone. */
+async function deliver(loaded: LoadedMapping, content: AlertContent, opts: AlertOptions): Promise<boolean> {
   const alerts = loaded.mapping.alerts;
-  if (!alerts) return;
+  if (!alerts) return true;
   const timeoutMs = opts.timeoutMs ?? ALERT_TIMEOUT_MS;
   const { log } = opts;
-  const sends: Promise<void>[] = [];
+  const sends: Promise<boolean>[] = [];
   if (alerts.email) {
     const email = alerts.email;
     sends.push(
       sendEmailAlert(email, content, { baseDir: loaded.baseDir, timeoutMs }).then(
-        ({ to }) => log.info({ alert: 'email', to, subject: content.subject }, `Alert e-mail sent to ${to.join(', ')}: ${content.subject}`),
-        (e: unknown) => log.warn({ alert: 'email', err: messageOf(e) }, `The alert e-mail was not sent: ${messageOf(e)} The run's result and exit code are as they would be without it.`),
+        ({ to }) => (log.info({ alert: 'email', to, subject: content.subject }, `Alert e-mail sent to ${to.join(', ')}: ${content.subject}`), true),
+        (e: unknown) => (log.warn({ alert: 'email', err: messageOf(e) }, `The alert e-mail was not sent: ${messageOf(e)} The run's result and exit code are as they would be without it.`), false),
       ),
     );
   }
@@ -41,22 +42,27 @@ async function deliver(loaded: LoadedMapping, content: AlertContent, opts: Alert
     const webhook = alerts.webhook;
     sends.push(
       sendWebhookAlert(webhook, content, { timeoutMs, network: { section: loaded.mapping.clearnox, baseDir: loaded.baseDir } }).then(
-        ({ host, status }) => log.info({ alert: 'webhook', host, status, format: webhook.format }, `Alert sent to the webhook at ${host} (${status}): ${content.subject}`),
-        (e: unknown) => log.warn({ alert: 'webhook', err: messageOf(e) }, `The alert was not sent to the webhook: ${messageOf(e)} The run's result and exit code are as they would be without it.`),
+        ({ host, status }) => (log.info({ alert: 'webhook', host, status, format: webhook.format }, `Alert sent to the webhook at ${host} (${status}): ${content.subject}`), true),
+        (e: unknown) => (log.warn({ alert: 'webhook', err: messageOf(e) }, `The alert was not sent to the webhook: ${messageOf(e)} The run's result and exit code are as they would be without it.`), false),
       ),
     );
   }
-  await Promise.all(sends);
+  return (await Promise.all(sends)).some(Boolean) || sends.length === 0;
 }
 
-/** After the report: an alert when the run aborted, has problems to tell, or alerts.on is always. Never throws. */
-export async function sendAlerts(loaded: LoadedMapping, report: RunReport, opts: AlertOptions): Promise<void> {
+/**
+ * At the end of the run: an alert when the run aborted, has problems to tell, or alerts.on is
+ * always. False when one was due and no way of sending it worked: its new problems are then not
+ * news yet (the run keeps them new for the next one). Never throws.
+ */
+export async function sendAlerts(loaded: LoadedMapping, report: RunReport, opts: AlertOptions): Promise<boolean> {
   try {
-    if (!loaded.mapping.alerts || !alertIsDue(loaded, report)) return;
-    await deliver(loaded, reportAlert(loaded, report, filesOf(opts)), opts);
+    if (!loaded.mapping.alerts || !alertIsDue(loaded, report)) return true;
+    return await deliver(loaded, reportAlert(loaded, report, filesOf(opts)), opts);
   } catch (e) {
     // A bug in making the alert must not turn the run's result into another one.
     opts.log.warn({ alert: true, err: messageOf(e) }, `The alerts were not sent: ${messageOf(e)}`);
+    return false;
   }
 }
 

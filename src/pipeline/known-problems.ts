@@ -68,6 +68,8 @@ export function markProblems(
 /** One mapping file's history, read when the run ends (under its lock) and written by save(). */
 export class ProblemHistory {
   private next: ProblemRecord[] | undefined;
+  /** The problems this run is the first to report. */
+  private fresh = new Set<string>();
 
   constructor(
     private readonly file: string,
@@ -80,7 +82,13 @@ export class ProblemHistory {
     const { rows, history } = markProblems(report.entries, this.read(), { at: report.startedAt, completed: report.status !== 'aborted' });
     // A dry run changes nothing the next run finds: it reads the history, never writes it.
     this.next = report.dryRun ? undefined : history;
+    this.fresh = new Set(rows.filter((r) => r.problem === 'new').map(keyOf));
     return { ...report, entries: rows, counts: { ...report.counts, ...problemCounts(rows) } };
+  }
+
+  /** Nobody could be told of this run's new problems (every alert failed): the next run tells them as new again. */
+  untold(): void {
+    this.next = this.next?.filter((r) => !this.fresh.has(keyOf(r)));
   }
 
   /** Writes what mark() found; a failure costs only problems told as new again, so it is only a warning. */

@@ -47,6 +47,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Told where the look-up, check, pack and upload stand, for a live display. */
   progress?: ProgressListener;
+  /**
+   * Called with the finished report before the run lets its lock go (the alerts): false when
+   * nobody could be told, and the run's new problems then stay new for the next run.
+   */
+  announce?: (report: RunReport) => Promise<boolean>;
 }
 
 const MiB = 1024 * 1024;
@@ -72,6 +77,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
   const dir = mapping.upload.stateDir ? path.resolve(loaded.baseDir, mapping.upload.stateDir) : path.join(path.dirname(loaded.file), 'clearnox-sync-state');
   // Which problems earlier runs reported: read as the report is made, written back under the lock.
   const history = new ProblemHistory(historyFile(dir, loaded.file), loaded.file, log);
+  let finished: RunReport | undefined;
 
   try {
     const { clearnox } = mapping;
@@ -215,6 +221,8 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
     await packing?.drain();
     await store?.close().catch((e: unknown) => log.warn({ err: messageOf(e) }, 'Closing the document store failed'));
     if (workDir) await rm(workDir, { recursive: true, force: true });
+    // Under the lock, before the history is written: a problem nobody was told of is not known yet.
+    if (finished && opts.announce && !(await opts.announce(finished).catch(() => false))) history.untold();
     if (state) await history.save();
     await state?.close();
   }
@@ -242,6 +250,7 @@ export async function runSync(opts: RunOptions): Promise<RunReport> {
       entries: ordered,
     });
     logEntries(report.entries, log);
+    finished = report;
     return report;
   }
 }

@@ -1,7 +1,7 @@
 // Alerts from the compiled program, as Task Scheduler runs it: a run with a missing file sends one
 // e-mail and one webhook call, the next run (nothing new) sends none, and an alert that cannot be
-// sent leaves the run's exit code as it is.
-import { mkdir, writeFile } from 'node:fs/promises';
+// sent leaves the run's exit code as it is, and its problems new for the next run.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../adapters/database/sqlite-driver.js';
@@ -96,7 +96,7 @@ describe('clearnox-sync run with alerts', () => {
     expect(hook.posts.length - postsBefore).toBe(1);
   });
 
-  it('an alert that cannot be sent (the certificate not verifiable without caFile) is a warning; the exit code stays the run\'s', async () => {
+  it('an alert that cannot be sent (the certificate not verifiable without caFile) is a warning; the exit code stays the run\'s, and the problem stays new until told', async () => {
     const c = await customer(email());
     const mailsBefore = smtp.mails.length;
     const authsBefore = smtp.auths.length;
@@ -108,5 +108,18 @@ describe('clearnox-sync run with alerts', () => {
     expect(smtp.auths.length).toBe(authsBefore);
     expect(r.stderr).toMatch(/WARN: The alert e-mail was not sent: the SMTP server 127\.0\.0\.1:\d+ did not prove its identity.*alerts\.email\.caFile/);
     expect(r.stdout + r.stderr).not.toContain(SMTP_PASSWORD);
+
+    // Nobody was told: the next night the problem is still news, and its alert is due again.
+    const again = await cli(runArgs(c), ENV);
+    expect(again.code, again.stdout + again.stderr).toBe(4);
+    expect(again.stdout).toMatch(/Problems: 1 new/);
+    // Once an alert gets through (the CA given), the problem is known and tells no more.
+    await writeFile(c.file, (await readFile(c.file, 'utf8')).replace('    to: it@acme.test\n', `    to: it@acme.test\n    caFile: ${cert.certFile}\n`));
+    const told = await cli(runArgs(c), ENV);
+    expect(told.code, told.stdout + told.stderr).toBe(4);
+    expect(smtp.mails.length).toBe(mailsBefore + 1);
+    const after = await cli(runArgs(c), ENV);
+    expect(after.code, after.stdout + after.stderr).toBe(0);
+    expect(smtp.mails.length).toBe(mailsBefore + 1);
   });
 });

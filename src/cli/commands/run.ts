@@ -130,6 +130,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
         sink: packer.sink,
         ...(args.dryRun !== undefined ? { dryRun: args.dryRun } : {}),
         ...(progress ? { progress: progress.listener } : {}),
+        // Sent while the run holds its lock, so that problems nobody could be told of stay new.
+        // The report is named as it is about to be written.
+        announce: (finished) => sendAlerts(loaded, finished, { ...(reportFile ? { reportFile } : {}), logFile: textLog.file, log }),
       });
     } catch (e) {
       // No report will tell it: the alert says what stopped the run, then the error gets its exit code.
@@ -147,11 +150,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
     process.stdout.write(`${args.quiet ? summary.split('\n').slice(0, report.abort ? 2 : 1).join('\n') : summary}\n`);
     if (!args.quiet) process.stdout.write(`Log: ${textLog.file}\n`);
     const code = exitCodeFor(report, loaded.mapping.report.problems);
-    let reportWritten = false;
     if (reportFile) {
       try {
         const files = await writeReports(reportFile, report, loaded.mapping.report);
-        reportWritten = true;
         process.stdout.write(`Report: ${reportFile}\n  for Excel: ${files.csv}\n  to read: ${files.html}\n`);
       } catch (e) {
         // What the run did to Clearnox stands whatever happens to the report: so does its code.
@@ -161,8 +162,6 @@ export const runCommand: CommandModule<object, RunArgs> = {
         );
       }
     }
-    // Sent or not, an alert leaves the exit code as the run made it.
-    await sendAlerts(loaded, report, { ...(reportFile && reportWritten ? { reportFile } : {}), logFile: textLog.file, log });
     textLog.summary(summary);
     textLog.close();
     process.exitCode = code;
