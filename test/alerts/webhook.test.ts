@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendAlerts } from '../../src/alerts/index.js';
 import { clearSecrets } from '../../src/secrets.js';
-import { closedPort, startConnectProxy } from '../helpers/connect-proxy.js';
+import { closedPort } from '../helpers/closed-port.js';
+import { startConnectProxy } from '../helpers/connect-proxy.js';
 import { selfSignedCertificate } from '../helpers/self-signed.js';
 import { alertsMapping, attached, memoryLog, problem, report, startReceiver, tempDir, type TestReceiver } from './fixture.js';
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../adapters/database/sqlite-driver.js';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
-import { startProxy } from '../adapters/documents/tcp-proxy.js';
 import { cli } from '../helpers/cli.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { entry } from '../helpers/entries.js';
 import { fakePdf } from '../helpers/pdf.js';
 import { clearnoxYaml, SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV, SQLITE_INVOICES_SOURCE } from '../helpers/sandbox-run.js';
@@ -39,13 +39,6 @@ async function customer(opts: { baseUrl?: string; leaveOut?: string[] } = {}): P
 }
 
 const env = { [SANDBOX_SECRET_ENV]: SANDBOX_CLIENT_SECRET, LANG: 'en_US.UTF-8', LC_ALL: '' };
-
-async function closedPort(): Promise<number> {
-  const proxy = await startProxy(1);
-  const port = proxy.port;
-  await proxy.close();
-  return port;
-}
 
 describe('check', () => {
   it('passes every check of a good mapping file, shows the rows and paths, exits 0 and leaves nothing behind', async () => {

@@ -8,7 +8,8 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type CliResult } from '../helpers/cli.js';
-import { closedPort, startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';
+import { closedPort } from '../helpers/closed-port.js';
+import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';
 import { selfSignedCertificate, type TestCertificate } from '../helpers/self-signed.js';
 import { startTlsClearnox, type TlsClearnox } from '../helpers/tls-clearnox.js';
 

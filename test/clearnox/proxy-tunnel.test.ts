@@ -9,7 +9,8 @@ import { UndiciTransport, tunnelStatus, type HttpRequest } from '../../src/clear
 import { dispatcherFor } from '../../src/clearnox/proxy.js';
 import { exitCodeForError } from '../../src/cli/errors.js';
 import type { NetworkSection } from '../../src/mapping/sections/network.js';
-import { closedPort, startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';
+import { closedPort } from '../helpers/closed-port.js';
+import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.js';
 import { answerUnknownHosts } from '../helpers/dns.js';
 import { selfSignedCertificate, type TestCertificate } from '../helpers/self-signed.js';
 import { startTlsClearnox, type TlsClearnox } from '../helpers/tls-clearnox.js';

@@ -10,8 +10,8 @@ import { startSandbox, type SandboxHandle } from '../../src/sandbox/server.js';
 import { connectionYaml, mariadbErp, postgresErp, type ErpFixture } from '../adapters/database/server-fixture.js';
 import { samba } from '../adapters/documents/smb-fixture.js';
 import { serverFolder, sshd } from '../adapters/documents/sftp-fixture.js';
-import { startProxy } from '../adapters/documents/tcp-proxy.js';
 import { cli, startCli } from '../helpers/cli.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { entry } from '../helpers/entries.js';
 import { fakePdf } from '../helpers/pdf.js';
 import { clearnoxYaml, SANDBOX_CLIENT_SECRET, SANDBOX_SECRET_ENV, SQLITE_INVOICES_SOURCE } from '../helpers/sandbox-run.js';
@@ -51,13 +51,6 @@ async function mappingFile(sections: { source?: string; documents?: string; clea
 }
 
 const env = (more: Record<string, string> = {}) => ({ [SANDBOX_SECRET_ENV]: SANDBOX_CLIENT_SECRET, ...more });
-
-async function closedPort(): Promise<number> {
-  const proxy = await startProxy(1);
-  const port = proxy.port;
-  await proxy.close();
-  return port;
-}
 
 describe('exit code 5: credentials refused', () => {
   it('Clearnox refuses the client secret', async () => {
